@@ -1,0 +1,47 @@
+# planbook — two commands do everything on a fresh clone:
+#   make book   build the whole book from the bundled data into _build/html
+#   make test   install what the tests need and run all of them
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+AS_OF   ?= 2025
+
+.PHONY: book test install system-deps html check clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Validate data/, execute the 11 part notebooks (and the data and method pages) into book/, build _build/html.
+book: install
+	$(VENV)/bin/planbook build --as-of $(AS_OF)
+
+## Chromium and a CJK font for the browser tests (Debian packages; installed when missing, as root).
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "chromium and fonts-noto-cjk are present"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	else \
+	  echo "the browser tests need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	fi
+
+## The HTML from the published notebooks in book/ (no re-execution).
+html: install
+	$(VENV)/bin/planbook build --skip-run
+
+## All tests: package, data, pipeline, nbval re-execution of book/, built HTML, browser.
+test: install system-deps html
+	$(VENV)/bin/pytest --nbval tests book
+
+check: install
+	$(VENV)/bin/planbook check
+
+clean:
+	rm -rf _build book/.run-* test-artifacts

@@ -1,0 +1,444 @@
+"""Progress assessment: one verdict per target, from the published figures up to a given year.
+
+Method (all thresholds and formulas are here, in one place):
+
+* **Growth ratio** (Statistics Canada / Eurostat, as used by Open SDG): for a level target
+  ``CAGR_obs = (x_t / x_b) ** (1 / (t - b)) - 1``, ``CAGR_req = (V / x_b) ** (1 / (T - b)) - 1`` and
+  ``R = CAGR_obs / CAGR_req``.
+* **Distance share** (UN ESCAP's current-status index, "时间过半、任务过半"): for shares near a natural
+  limit (a percentage whose baseline or target is at least ``NEAR_LIMIT``), and for any series with a
+  zero or negative value, ``progress = (x_t - x_b) / (V - x_b)`` against ``time share = (t - b) / (T - b)``;
+  ``R = progress / time share``.
+* **Average growth** for ``annual_growth`` targets: where the series is itself a published real
+  growth rate (e.g. GDP at comparable prices) the geometric mean of the yearly rates
+  ``(prod(1 + r_i)) ** (1 / n) - 1``; where it is a nominal level (incomes, revenue) the CAGR of the
+  levels.  ``R = observed average / target rate``.
+* **Ceilings and floors**: met or not, year by year.
+* Categories: achieved (target reached) · on_track (R >= ON_TRACK) · acceleration_needed
+  (ACCELERATION <= R < ON_TRACK) · limited_progress (0 <= R < ACCELERATION) · deterioration (R < 0,
+  or a target once met is no longer met) · insufficient_data (fewer than two comparable points) ·
+  not_assessable (the plan gives no number, or no series measures the target).  Once the target
+  year is reached without meeting the target, ``on_track`` no longer applies: the status is at best
+  ``acceleration_needed``, and ``final`` says ``not_met``.
+* **Breaks** in a series' statistical basis (``breaks.csv``): figures before a break are not compared
+  with figures after it.  Progress is measured from the first figure on the latest basis; where the
+  plan's own baseline is on the old basis it is set aside and the caveat says so.
+* The baseline is the published figure for the baseline year where one exists, else the plan's
+  stated baseline (the plan's 2020 figures were partly estimates).
+
+Sources of the method: Statistics Canada, "Sustainable Development Goals progress" (growth-ratio
+method); Eurostat, "SDG indicators: methodological note" (assessment of progress towards quantified
+targets); Open SDG "progress status" documentation; UN ESCAP, "Asia and the Pacific SDG Progress
+Report", methodology annex (current-status and anticipated-progress indices).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+ON_TRACK = 0.95
+ACCELERATION = 0.6
+NEAR_LIMIT = 90.0  # a share (%) whose baseline or target is at least this is assessed by distance share
+
+STATUSES = (
+    "achieved",
+    "on_track",
+    "acceleration_needed",
+    "limited_progress",
+    "deterioration",
+    "insufficient_data",
+    "not_assessable",
+)
+STATUS_ZH = {
+    "achieved": "已实现",
+    "on_track": "符合预期",
+    "acceleration_needed": "需加快",
+    "limited_progress": "进展有限",
+    "deterioration": "退步",
+    "insufficient_data": "数据不足",
+    "not_assessable": "无法评估",
+}
+# Symbols tell the status without colour; the colours are from the Okabe-Ito colour-blind-safe palette.
+STATUS_SYMBOL = {
+    "achieved": "✔",
+    "on_track": "▲",
+    "acceleration_needed": "◆",
+    "limited_progress": "▼",
+    "deterioration": "✖",
+    "insufficient_data": "…",
+    "not_assessable": "—",
+}
+STATUS_COLOR = {
+    "achieved": "#009E73",
+    "on_track": "#56B4E9",
+    "acceleration_needed": "#E69F00",
+    "limited_progress": "#CC79A7",
+    "deterioration": "#D55E00",
+    "insufficient_data": "#999999",
+    "not_assessable": "#BBBBBB",
+}
+FINAL_ZH = {"met": "已完成", "not_met": "未完成", "unknown": "待定"}
+
+CSV_COLUMNS = [
+    "target_id", "series_id", "baseline_year", "baseline_value", "latest_year", "latest_value",
+    "target_year", "target_value", "required_rate", "observed_rate", "ratio", "status", "status_zh",
+    "final_2025", "goal_value", "method", "caveat",
+]
+
+
+@dataclass
+class Assessment:
+    target_id: str
+    series_id: str
+    baseline_year: int | None
+    baseline_value: float | None
+    latest_year: int | None
+    latest_value: float | None
+    target_year: int
+    target_value: float | None
+    required_rate: float | None = None
+    observed_rate: float | None = None
+    ratio: float | None = None
+    status: str = "insufficient_data"
+    status_zh: str = ""
+    final_2025: str = "unknown"
+    goal_value: float | None = None
+    method: str = ""
+    caveat: str = ""
+    caveats: list[str] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.finish()
+
+    def finish(self) -> "Assessment":
+        self.status_zh = STATUS_ZH[self.status]
+        if self.status == "achieved" and self.latest_year is not None and self.latest_year < self.target_year:
+            self.status_zh = "提前实现"
+        self.caveat = "；".join(self.caveats)
+        return self
+
+    def row(self) -> dict:
+        d = asdict(self)
+        d.pop("caveats")
+        for k in ("required_rate", "observed_rate", "ratio", "goal_value"):
+            if d[k] is not None:
+                d[k] = round(d[k], 4)
+        return {k: d[k] for k in CSV_COLUMNS}
+
+
+def category(ratio: float) -> str:
+    """Growth-ratio category of R (the target not yet met)."""
+    if ratio >= ON_TRACK:
+        return "on_track"
+    if ratio >= ACCELERATION:
+        return "acceleration_needed"
+    if ratio >= 0:
+        return "limited_progress"
+    return "deterioration"
+
+
+def _num(x) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return float(x)
+
+
+def _int(x) -> int | None:
+    v = _num(x)
+    return None if v is None else int(v)
+
+
+def cagr(x0: float, x1: float, years: float) -> float:
+    """Compound annual growth rate, in percent."""
+    return ((x1 / x0) ** (1.0 / years) - 1.0) * 100.0
+
+
+def geometric_mean_rate(rates_pct: list[float]) -> float:
+    """Average yearly growth, in percent, of a run of published yearly growth rates (in percent)."""
+    prod = 1.0
+    for r in rates_pct:
+        prod *= 1.0 + r / 100.0
+    return (prod ** (1.0 / len(rates_pct)) - 1.0) * 100.0
+
+
+def _direction(comparator: str, x_b: float | None, v: float, higher_is_better) -> bool:
+    """True when higher values are better for this target."""
+    if comparator == ">=":
+        return True
+    if comparator == "<=":
+        return False
+    if x_b is not None and v != x_b:
+        return v > x_b
+    return higher_is_better is not False
+
+
+def assess_target(
+    target: dict,
+    observations: pd.DataFrame,
+    as_of: int,
+    *,
+    breaks: list[int] | None = None,
+    series: dict | None = None,
+) -> Assessment:
+    """Assess one target against its series' observations (columns year, value) up to ``as_of``."""
+    series = series or {}
+    kind = target["kind"]
+    T = int(target["target_year"])
+    V = _num(target.get("target_value"))
+    b_plan = _int(target.get("baseline_year"))
+    xb_plan = _num(target.get("baseline_value"))
+    b_unit = target.get("baseline_unit") or ""
+    s_unit = series.get("unit", "")
+    measure = series.get("measure", "level")
+    a = Assessment(target["target_id"], target.get("series_id") or "", b_plan, xb_plan, None, None, T, V)
+
+    if not a.series_id or V is None:
+        a.status = "not_assessable"
+        a.method = "none"
+        if V is None:
+            a.caveats.append("规划未给出可量化的目标值")
+        else:
+            a.caveats.append("暂无对应的统计指标")
+        return a.finish()
+
+    obs = observations[["year", "value"]].dropna()
+    obs = obs[obs["year"] <= as_of].sort_values("year")
+    years = [int(y) for y in obs["year"]]
+    values = [float(v) for v in obs["value"]]
+    pts = dict(zip(years, values))
+
+    # Period start: the plan's baseline year, else five years before the target year.
+    b = b_plan if b_plan is not None else T - 5
+    plan_baseline_ok = b_unit in ("", s_unit) and xb_plan is not None
+    if kind == "annual_growth" and measure == "rate":
+        plan_baseline_ok = False  # the baseline level is not a point of a rate series
+    brk = [y for y in (breaks or []) if y <= as_of]
+    if brk:
+        last = max(brk)
+        if last >= b:
+            plan_baseline_ok = False
+            pts = {y: v for y, v in pts.items() if y >= last}
+            a.caveats.append(f"该指标自{last}年起统计口径调整，进度按新口径自{last}年起计算，未与规划基数直接比较")
+            if last > b:
+                b = last
+
+    if kind == "annual_growth" and measure == "rate":
+        return _assess_rate_series(a, pts, b, T, V, target)
+
+    # Baseline point
+    if b in pts:
+        x_b = pts[b]
+        if xb_plan is not None and plan_baseline_ok and abs(x_b - xb_plan) > 1e-9:
+            a.caveats.append(f"基数采用{b}年公布数{_fmt(x_b)}（规划所列{_fmt(xb_plan)}）")
+    elif plan_baseline_ok:
+        x_b = xb_plan
+    else:
+        later = sorted(y for y in pts if y >= b)
+        if not later:
+            a.baseline_year, a.baseline_value = b, None
+            a.status = "insufficient_data"
+            a.method = "none"
+            a.caveats.append("缺少基期数据")
+            return a.finish()
+        b = later[0]
+        x_b = pts[b]
+    a.baseline_year, a.baseline_value = b, x_b
+    after = {y: v for y, v in pts.items() if y > b}
+    if after:
+        a.latest_year = max(after)
+        a.latest_value = after[a.latest_year]
+
+    if kind in ("ceiling", "floor"):
+        return _assess_bound(a, after, T, V, kind)
+
+    if kind == "annual_growth":
+        return _assess_level_growth(a, x_b, b, T, V, target)
+
+    # level, count, cumulative_change, cumulative_growth: a level to reach by T
+    if kind == "cumulative_change":
+        goal = x_b + V
+        a.caveats.append(f"累计目标折算为{T}年水平{_fmt(goal)}")
+    elif kind == "cumulative_growth":
+        goal = x_b * (1 + V / 100.0)
+        a.caveats.append(f"累计增长{_fmt(V)}%折算为{T}年水平{_fmt(goal)}")
+    else:
+        goal = V
+    return _assess_level(a, x_b, b, goal, T, target, series)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) < 1e6 else f"{x:,.0f}"
+
+
+def _met(x: float, goal: float, higher: bool) -> bool:
+    return x >= goal - 1e-9 if higher else x <= goal + 1e-9
+
+
+def _final(a: Assessment, T: int, verdict_at_T: bool | None) -> None:
+    if verdict_at_T is None:
+        a.final_2025 = "unknown"
+    else:
+        a.final_2025 = "met" if verdict_at_T else "not_met"
+
+
+def _assess_level(a: Assessment, x_b: float, b: int, goal: float, T: int, target: dict, series: dict) -> Assessment:
+    a.goal_value = goal
+    higher = _direction(target.get("comparator") or "", x_b, goal, series.get("higher_is_better"))
+    if a.latest_year is None:
+        a.method = "none"
+        a.status = "insufficient_data"
+        a.caveats.append("基期之后暂无公开数据")
+        return a.finish()
+    t, x_t = a.latest_year, a.latest_value
+    if T <= b:  # the baseline already sits at (or after) the target year: only met or not
+        a.method = "bound_each_year"
+        met = _met(x_t, goal, higher)
+        a.status = "achieved" if met else "deterioration"
+        _final(a, T, met if t >= T else None)
+        return a.finish()
+    share = series.get("measure") == "share"
+    use_distance = (share and max(abs(x_b), abs(goal)) >= NEAR_LIMIT) or x_b <= 0 or x_t <= 0 or goal <= 0
+    a.method = "distance_share" if use_distance else "growth_ratio"
+    if use_distance:
+        if goal != x_b:
+            a.required_rate = (goal - x_b) / (T - b)
+        a.observed_rate = (x_t - x_b) / (t - b)
+    else:
+        a.required_rate = cagr(x_b, goal, T - b) if goal != x_b else 0.0
+        a.observed_rate = cagr(x_b, x_t, t - b)
+
+    if _met(x_t, goal, higher):
+        a.status = "achieved"
+    elif _met(x_b, goal, higher):
+        a.status = "deterioration"  # was at or past the target, no longer is
+        a.caveats.append("基期已达到目标，最新数据回落")
+    else:
+        if use_distance:
+            progress = (x_t - x_b) / (goal - x_b)
+            a.ratio = progress / ((t - b) / (T - b))
+        else:
+            a.ratio = a.observed_rate / a.required_rate
+        a.status = category(a.ratio)
+        if t >= T and a.status == "on_track":
+            a.status = "acceleration_needed"
+    verdict = None
+    if t >= T and a.latest_year is not None:
+        verdict = _met(x_t, goal, higher)
+    _final(a, T, verdict)
+    if verdict is None and a.status == "achieved":
+        a.caveats.append(f"{t}年已达到目标，{T}年数据尚未公布")
+    return a.finish()
+
+
+def _assess_level_growth(a: Assessment, x_b: float, b: int, T: int, V: float, target: dict) -> Assessment:
+    """Average yearly growth of a nominal level (CAGR) against a target rate."""
+    a.method = "cagr_of_levels"
+    a.required_rate = V
+    if a.latest_year is None:
+        a.status = "insufficient_data"
+        a.caveats.append("基期之后暂无公开数据")
+        return a.finish()
+    if x_b <= 0 or a.latest_value <= 0:
+        a.status = "not_assessable"
+        a.caveats.append("数值非正，无法计算年均增速")
+        return a.finish()
+    t = a.latest_year
+    if T <= b:
+        a.status = "insufficient_data"
+        a.caveats.append("基期不早于目标年，无法计算期内增速")
+        return a.finish()
+    a.goal_value = x_b * (1 + V / 100.0) ** (T - b)  # the level the target rate implies for T
+    a.observed_rate = cagr(x_b, a.latest_value, t - b)
+    return _grade_rate(a, t, T, V)
+
+
+def _assess_rate_series(a: Assessment, pts: dict[int, float], b: int, T: int, V: float, target: dict) -> Assessment:
+    """Geometric mean of published yearly real growth rates against a target rate."""
+    a.method = "mean_of_rates"
+    a.required_rate = V
+    a.baseline_year = b
+    a.baseline_value = None
+    yrs = sorted(y for y in pts if b < y <= T)
+    if not yrs:
+        a.status = "insufficient_data"
+        a.caveats.append("暂无公布的年度增速")
+        return a.finish()
+    missing = [y for y in range(b + 1, yrs[-1] + 1) if y not in pts]
+    if missing:
+        a.caveats.append("缺少" + "、".join(f"{y}年" for y in missing) + "增速，平均值只含已公布年份")
+    a.latest_year = yrs[-1]
+    a.latest_value = pts[yrs[-1]]
+    a.observed_rate = geometric_mean_rate([pts[y] for y in yrs])
+    return _grade_rate(a, a.latest_year, T, V, complete=not missing)
+
+
+def _grade_rate(a: Assessment, t: int, T: int, V: float, complete: bool = True) -> Assessment:
+    obs = round(a.observed_rate, 1)  # published rates have one decimal; compare at that precision
+    if V > 0:
+        a.ratio = a.observed_rate / V
+    if t >= T:
+        met = obs >= V
+        a.status = "achieved" if met else (category(a.ratio) if a.ratio is not None else "deterioration")
+        if not met and a.status == "on_track":
+            a.status = "acceleration_needed"
+        _final(a, T, met if complete else None)
+        if not complete:
+            a.caveats.append("期内年份不全，暂不作最终判断")
+    else:
+        if a.ratio is not None:
+            a.status = category(a.ratio)
+        else:
+            a.status = "on_track" if a.observed_rate >= V else "deterioration"
+        a.final_2025 = "unknown"
+    return a.finish()
+
+
+def _assess_bound(a: Assessment, after: dict[int, float], T: int, V: float, kind: str) -> Assessment:
+    a.goal_value = V
+    a.method = "bound_each_year"
+    if not after:
+        a.status = "insufficient_data"
+        a.caveats.append("基期之后暂无公开数据")
+        return a.finish()
+    ok = (lambda x: x <= V + 1e-9) if kind == "ceiling" else (lambda x: x >= V - 1e-9)
+    breaches = [y for y, v in sorted(after.items()) if y <= T and not ok(v)]
+    latest_ok = ok(a.latest_value)
+    a.status = "achieved" if latest_ok else "deterioration"
+    if breaches:
+        a.caveats.append("未达标年份：" + "、".join(str(y) for y in breaches))
+    if breaches:
+        a.final_2025 = "not_met"
+    elif T in after:
+        a.final_2025 = "met"
+    else:
+        a.final_2025 = "unknown"
+    return a.finish()
+
+
+def assess_all(ds, as_of: int, *, include_targets=None) -> pd.DataFrame:
+    """One row per target that has a series (milestones excluded), as :data:`CSV_COLUMNS`."""
+    rows = []
+    t = ds.targets
+    if include_targets is not None:
+        t = t[t["target_id"].isin(include_targets)]
+    for target in t.to_dict("records"):
+        if target["kind"] == "milestone" or not target["series_id"]:
+            continue
+        sid = target["series_id"]
+        upto = min(as_of, int(target["target_year"]))  # figures after the target year don't change its verdict
+        a = assess_target(
+            target, ds.observed(sid, upto), upto, breaks=ds.breaks_of(sid), series=ds.series_by_id.get(sid, {})
+        )
+        rows.append(a.row())
+    df = pd.DataFrame(rows, columns=CSV_COLUMNS)
+    return df

@@ -1,0 +1,228 @@
+"""Load and validate the data package in ``data/``.
+
+Validation is done by Frictionless against ``datapackage.json`` (types, allowed values, required
+cells, primary and foreign keys), followed by the checks a table schema cannot express (units of
+observations against their series, shares within 0-100, sources of milestones and breaks).  Every
+problem names the file, the row (as a line number of the CSV, header = line 1), the column and the
+value, and says what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from planbook.paths import DATA_DIR
+
+RESOURCES = ("targets", "series", "observations", "sources", "milestones", "breaks", "plan_results")
+
+# Series measures: a share must lie in 0-100; a rate may be negative; a level is any number.
+MEASURES = ("level", "share", "rate")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation error, located in the data files."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        if self.value is not None:
+            where += f", value {self.value!r}"
+        return f"{where}: {self.message}"
+
+
+class DataError(Exception):
+    """Raised when data/ does not validate; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = [f"{len(problems)} problem(s) in data/:"] + [f"  - {p}" for p in problems[:50]]
+        if len(problems) > 50:
+            lines.append(f"  … and {len(problems) - 50} more")
+        super().__init__("\n".join(lines))
+
+
+def _schema(data_dir: Path) -> dict:
+    return json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _check_encoding(data_dir: Path, package: dict) -> list[Problem]:
+    problems = []
+    for res in package["resources"]:
+        path = data_dir / res["path"]
+        if not path.exists():
+            problems.append(Problem(res["path"], None, None, None, "file is missing"))
+            continue
+        raw = path.read_bytes()
+        if not raw.strip():
+            problems.append(Problem(res["path"], None, None, None, "file is empty; expected a header row"))
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            problems.append(
+                Problem(res["path"], line, None, raw[exc.start : exc.start + 4].hex(" "),
+                        "not valid UTF-8 (saved as GBK or another encoding?); save the file as UTF-8")
+            )
+    return problems
+
+
+def _frictionless_problems(data_dir: Path) -> list[Problem]:
+    from frictionless import Package, system
+
+    with system.use_context(trusted=True):
+        package = Package(str(data_dir / "datapackage.json"))
+        report = package.validate()
+    problems = []
+    for task in report.tasks:
+        file = Path(task.place).name if task.place else task.name
+        for err in task.errors:
+            row = getattr(err, "row_number", None)
+            col = getattr(err, "field_name", None)
+            cell = getattr(err, "cell", None)
+            if cell is None and getattr(err, "cells", None):
+                cell = ",".join(str(c) for c in err.cells)
+            problems.append(Problem(file, row, col, cell, f"{err.title}: {err.note}"))
+    for err in report.errors:
+        problems.append(Problem("datapackage.json", None, None, None, f"{err.title}: {err.note}"))
+    return problems
+
+
+def _read_raw(data_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _semantic_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems: list[Problem] = []
+    series = frames["series"].set_index("series_id")
+    obs = frames["observations"]
+    for i, row in obs.iterrows():
+        line = int(i) + 2
+        sid = row["series_id"]
+        if sid not in series.index:
+            continue  # reported by the foreign key check
+        unit = series.at[sid, "unit"]
+        if row["unit"] != unit:
+            problems.append(Problem("observations.csv", line, "unit", row["unit"],
+                                    f"series '{sid}' is measured in '{unit}'"))
+        if series.at[sid, "measure"] == "share":
+            try:
+                v = float(row["value"])
+            except ValueError:
+                continue
+            if not 0 <= v <= 100:
+                problems.append(Problem("observations.csv", line, "value", row["value"],
+                                        f"series '{sid}' is a share; expected a value between 0 and 100"))
+    targets = frames["targets"]
+    for i, row in targets.iterrows():
+        line = int(i) + 2
+        if row["kind"] == "milestone":
+            if not row["goal_status"]:
+                problems.append(Problem("targets.csv", line, "goal_status", "",
+                                        "a milestone needs the status the plan asks for (前期工作/开工/在建/建成/投产)"))
+        elif row["kind"] != "milestone" and row["target_value"] == "" and row["note"] == "":
+            problems.append(Problem("targets.csv", line, "target_value", "",
+                                    "a numeric target without a value needs a note saying why"))
+        if row["series_id"] and row["series_id"] in series.index and row["kind"] not in ("annual_growth", "milestone"):
+            unit = series.at[row["series_id"], "unit"]
+            if row["unit"] and row["kind"] not in ("cumulative_growth",) and row["unit"] != unit:
+                problems.append(Problem("targets.csv", line, "unit", row["unit"],
+                                        f"series '{row['series_id']}' is measured in '{unit}'"))
+    for i, row in frames["series"].iterrows():
+        if row["measure"] not in MEASURES:
+            problems.append(Problem("series.csv", int(i) + 2, "measure", row["measure"],
+                                    f"expected one of {', '.join(MEASURES)}"))
+    return problems
+
+
+def validate(data_dir: Path | str = DATA_DIR) -> list[Problem]:
+    """Return every problem found in ``data_dir`` (empty list when the data are valid)."""
+    data_dir = Path(data_dir)
+    package = _schema(data_dir)
+    problems = _check_encoding(data_dir, package)
+    if problems:
+        return problems
+    problems = _frictionless_problems(data_dir)
+    if problems:
+        return problems
+    frames = {name: _read_raw(data_dir, name) for name in RESOURCES}
+    return _semantic_problems(frames)
+
+
+def _to_numeric(df: pd.DataFrame, cols: list[str], integer: bool = False) -> pd.DataFrame:
+    for c in cols:
+        s = pd.to_numeric(df[c].replace("", None))
+        df[c] = s.astype("Int64") if integer else s.astype("Float64")
+    return df
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """All tables of data/, typed.  Build with :func:`load`."""
+
+    targets: pd.DataFrame
+    series: pd.DataFrame
+    observations: pd.DataFrame
+    sources: pd.DataFrame
+    milestones: pd.DataFrame
+    breaks: pd.DataFrame
+    plan_results: pd.DataFrame
+    data_dir: Path = field(default=DATA_DIR)
+
+    @cached_property
+    def series_by_id(self) -> dict[str, dict]:
+        return {r["series_id"]: r for r in self.series.to_dict("records")}
+
+    @cached_property
+    def sources_by_id(self) -> dict[str, dict]:
+        return {r["source_id"]: r for r in self.sources.to_dict("records")}
+
+    def observed(self, series_id: str, as_of: int | None = None) -> pd.DataFrame:
+        """Observations of one series, sorted by year, up to ``as_of`` (inclusive)."""
+        o = self.observations[self.observations["series_id"] == series_id]
+        if as_of is not None:
+            o = o[o["year"] <= as_of]
+        return o.sort_values("year").reset_index(drop=True)
+
+    def breaks_of(self, series_id: str) -> list[int]:
+        b = self.breaks[self.breaks["series_id"] == series_id]
+        return sorted(int(y) for y in b["year"])
+
+    def part_targets(self, part: int) -> pd.DataFrame:
+        return self.targets[self.targets["part"] == part].reset_index(drop=True)
+
+
+def load(data_dir: Path | str = DATA_DIR, validate_first: bool = True) -> Dataset:
+    """Read data/ into a :class:`Dataset`; raise :class:`DataError` if it does not validate."""
+    data_dir = Path(data_dir)
+    if validate_first:
+        problems = validate(data_dir)
+        if problems:
+            raise DataError(problems)
+    f = {name: _read_raw(data_dir, name) for name in RESOURCES}
+    f["targets"] = _to_numeric(f["targets"], ["part", "chapter", "box", "baseline_year", "target_year"], integer=True)
+    f["targets"] = _to_numeric(f["targets"], ["baseline_value", "target_value"])
+    f["observations"] = _to_numeric(f["observations"], ["year"], integer=True)
+    f["observations"] = _to_numeric(f["observations"], ["value"])
+    f["breaks"] = _to_numeric(f["breaks"], ["year"], integer=True)
+    f["plan_results"] = _to_numeric(f["plan_results"], ["year"], integer=True)
+    f["plan_results"] = _to_numeric(f["plan_results"], ["value"])
+    f["series"]["higher_is_better"] = f["series"]["higher_is_better"].map(
+        {"true": True, "false": False, "": None}
+    )
+    return Dataset(data_dir=data_dir, **f)

@@ -1,0 +1,226 @@
+"""data/ -> papermill -> book/ -> Jupyter Book -> _build/html.
+
+* Every notebook is executed into a staging folder; book/ is updated only when every notebook of
+  the run succeeded, and ``_build/html`` only when the whole book built.
+* Each executed notebook records its provenance (parameters, content hashes of the data, the
+  template and the package, versions) in ``metadata.planbook``; volatile metadata (timestamps,
+  durations) is removed so that the same inputs give byte-identical notebooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+
+from planbook import paths
+
+PARTS = tuple(range(1, 12))
+PAGES = ("data", "method")  # computed book pages other than the parts: notebooks/<name>.ipynb -> book/<name>.ipynb
+DEFAULT_AS_OF = 2025
+MAIN_LIBRARIES = ("pandas", "altair", "vl-convert-python", "papermill", "myst-nb", "jupyter-book", "frictionless")
+
+
+class RunError(Exception):
+    """A notebook failed: names the notebook and the cell."""
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # part01 … part11, data
+    template: Path
+    output: Path  # final location in book/
+    parameters: dict
+
+    @property
+    def cwd(self) -> Path:
+        return self.output.parent
+
+
+def part_name(part: int) -> str:
+    return f"part{part:02d}"
+
+
+def jobs_for(parts: list[int] | None = None, as_of: int = DEFAULT_AS_OF, root: Path | None = None,
+             pages: bool = True) -> list[Job]:
+    root = root or paths.REPO_ROOT
+    book, nbs = root / "book", root / "notebooks"
+    out = []
+    for p in parts or PARTS:
+        out.append(Job(part_name(p), nbs / f"{part_name(p)}.ipynb", book / "parts" / f"{part_name(p)}.ipynb",
+                       {"part": p, "as_of_year": as_of, "data_dir": "../../data"}))
+    if pages and not parts:
+        for name in PAGES:
+            out.append(Job(name, nbs / f"{name}.ipynb", book / f"{name}.ipynb",
+                           {"part": 0, "as_of_year": as_of, "data_dir": "../data"}))
+    return out
+
+
+# ---- provenance -----------------------------------------------------------------------------
+def _hash_files(files: list[Path], base: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.relative_to(base)).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def data_hash(data_dir: Path) -> str:
+    return _hash_files([p for p in data_dir.iterdir() if p.suffix in (".csv", ".json")], data_dir)
+
+
+def code_hash() -> str:
+    pkg = Path(__file__).resolve().parent
+    return _hash_files(list(pkg.rglob("*.py")), pkg)
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _git_commit(root: Path) -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def provenance(job: Job, root: Path) -> dict:
+    from planbook import __version__
+
+    versions = {}
+    for lib in MAIN_LIBRARIES:
+        try:
+            versions[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            versions[lib] = ""
+    return {
+        "parameters": dict(job.parameters),
+        "template": str(job.template.relative_to(root)),
+        "template_sha256": file_hash(job.template),
+        "data_sha256": data_hash(root / "data"),
+        "code_sha256": code_hash(),
+        "planbook_version": __version__,
+        "python": platform.python_version(),
+        "libraries": versions,
+    }
+
+
+# ---- execution ------------------------------------------------------------------------------
+def normalize(nb: nbformat.NotebookNode, prov: dict) -> nbformat.NotebookNode:
+    """Drop what changes from run to run (timestamps, durations) and record provenance."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["planbook"] = prov
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = tags + ["remove-cell"]
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                out.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def execute_job(job: Job, staging: Path, root: Path) -> Path:
+    """Execute one notebook with papermill into ``staging``; return the staged path."""
+    import papermill as pm
+
+    staging.mkdir(parents=True, exist_ok=True)
+    job.cwd.mkdir(parents=True, exist_ok=True)
+    staged = staging / f"{job.name}.ipynb"
+    try:
+        pm.execute_notebook(str(job.template), str(staged), parameters=job.parameters, cwd=str(job.cwd),
+                            kernel_name="python3", progress_bar=False, log_output=False)
+    except pm.PapermillExecutionError as exc:
+        raise RunError(f"{job.template.relative_to(root)}: cell {exc.exec_count or exc.cell_index} failed: "
+                       f"{exc.ename}: {exc.evalue}") from None
+    except Exception as exc:  # kernel died, template missing, ...
+        raise RunError(f"{job.template.relative_to(root)}: {type(exc).__name__}: {exc}") from None
+    nb = nbformat.read(staged, as_version=4)
+    nbformat.write(normalize(nb, provenance(job, root)), staged)
+    return staged
+
+
+def run(jobs: list[Job], root: Path | None = None, n_jobs: int | None = None, progress=None) -> list[Path]:
+    """Execute ``jobs`` in parallel; publish into book/ only if all succeed."""
+    root = root or paths.REPO_ROOT
+    if not jobs:
+        return []
+    n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
+    staging = Path(tempfile.mkdtemp(prefix=".run-", dir=root / "book"))
+    errors: list[str] = []
+    staged: dict[str, Path] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+            futures = {pool.submit(execute_job, job, staging, root): job for job in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    staged[job.name] = fut.result()
+                    if progress:
+                        progress(job, None)
+                except RunError as exc:
+                    errors.append(str(exc))
+                    if progress:
+                        progress(job, str(exc))
+        if errors:
+            raise RunError("nothing was published; the book in book/ is unchanged.\n" + "\n".join(errors))
+        published = []
+        for job in jobs:
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged[job.name], job.output)
+            published.append(job.output)
+        return published
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# ---- the book -------------------------------------------------------------------------------
+def build_book(root: Path | None = None, strict: bool = True) -> Path:
+    """Build _build/html with Jupyter Book; replace the previous HTML only if the build succeeds."""
+    from planbook import charts
+
+    root = root or paths.REPO_ROOT
+    charts.write_bundle(root / "book" / "_static")
+    build_root = root / "_build"
+    build_root.mkdir(exist_ok=True)
+    nxt = build_root / ".next"
+    shutil.rmtree(nxt, ignore_errors=True)
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe), "build", str(root), "--path-output", str(nxt), "--builder", "html"]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1767225600"}
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        log = build_root / "build-error.log"
+        log.write_text(proc.stdout + "\n" + proc.stderr, encoding="utf-8")
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise RunError(f"jupyter-book build failed (full log: {log}); _build/html is unchanged.\n{tail}")
+    html = build_root / "html"
+    old = build_root / ".old"
+    shutil.rmtree(old, ignore_errors=True)
+    if html.exists():
+        os.replace(html, old)
+    os.replace(nxt / "_build" / "html", html)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(nxt, ignore_errors=True)
+    return html

@@ -1,0 +1,527 @@
+"""What a chapter notebook shows: tables, charts and generated text for one part of the plan.
+
+Notebooks stay thin: they create a :class:`Chapter` and call its methods.  Every number a reader
+sees is computed here from data/ (and glued with myst-nb where the prose refers to it).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from planbook import assess as A
+from planbook import charts
+from planbook.data import Dataset, load
+
+PART_TITLES = {
+    1: "开启社会主义现代化建设新征程西藏篇章",
+    2: "统筹协调发展 构建区域发展新格局",
+    3: "强化战略支撑 推进基础设施高质量发展",
+    4: "强化创新驱动 做精做优高原优势产业",
+    5: "共享发展成果 增强各族群众获得感幸福感安全感",
+    6: "持续深化改革 激发市场主体活力",
+    7: "积极扩大开放 融入新发展格局",
+    8: "坚持绿色发展 打造生态文明高地",
+    9: "守护神圣国土 确保边防巩固和边境安全",
+    10: "统筹发展和安全 推进治理体系和治理能力现代化",
+    11: "加强党的全面领导 健全规划实施机制",
+}
+ZH_NUM = "零一二三四五六七八九十"
+KIND_ZH = {
+    "level": "水平值",
+    "annual_growth": "年均增速",
+    "cumulative_change": "累计变化",
+    "cumulative_growth": "累计增长",
+    "ceiling": "上限",
+    "floor": "下限",
+    "count": "数量",
+    "milestone": "工程节点",
+}
+MILESTONE_ORDER = ["前期工作", "开工", "在建", "建成", "投产"]
+METHOD_ZH = {
+    "growth_ratio": "增长比率法",
+    "distance_share": "距离占比法",
+    "mean_of_rates": "年度增速几何平均",
+    "cagr_of_levels": "水平值年均复合增速",
+    "bound_each_year": "逐年对照上/下限",
+    "none": "—",
+}
+
+
+def zh_number(n: int) -> str:
+    if n <= 10:
+        return ZH_NUM[n]
+    if n < 20:
+        return "十" + ZH_NUM[n - 10]
+    tens, ones = divmod(n, 10)
+    return ZH_NUM[tens] + "十" + (ZH_NUM[ones] if ones else "")
+
+
+def fmt(x, unit: str = "") -> str:
+    """A number as the book prints it: thousands separators, at most two decimals, no trailing zeros."""
+    if x is None or (not isinstance(x, str) and pd.isna(x)):
+        return "—"
+    x = float(x)
+    if abs(x - round(x)) < 1e-9:
+        s = f"{x:,.0f}"
+    else:
+        s = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return f"{s}{unit}"
+
+
+def esc(x) -> str:
+    """Text from data, escaped so markup in a field is shown as text and never run."""
+    if x is None or (not isinstance(x, str) and pd.isna(x)):
+        return ""
+    return html.escape(str(x))
+
+
+def status_badge(status: str, label: str | None = None) -> str:
+    label = label or A.STATUS_ZH[status]
+    return (f'<span class="pb-status pb-{status}" style="border-color:{A.STATUS_COLOR[status]}">'
+            f'<span aria-hidden="true">{A.STATUS_SYMBOL[status]}</span> {esc(label)}</span>')
+
+
+def html_table(rows: list[dict], columns: list[str], caption: str = "", cls: str = "pb-table") -> str:
+    """A plain HTML table; cells are pre-escaped HTML fragments."""
+    head = "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{r.get(c, '')}</td>" for c in columns) + "</tr>" for r in rows)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f'<div class="pb-table-wrap"><table class="{cls}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _glue(name: str, value) -> None:
+    from myst_nb import glue
+
+    glue(name, value, display=False)
+
+
+@dataclass
+class Chapter:
+    """One part (篇) of the plan, as of a year."""
+
+    part: int
+    as_of_year: int = 2025
+    data_dir: str | Path = ""
+
+    @cached_property
+    def ds(self) -> Dataset:
+        from planbook.paths import DATA_DIR
+
+        return load(Path(self.data_dir) if self.data_dir else DATA_DIR, validate_first=False)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        t = self.ds.targets
+        t = t[~t["target_id"].str.startswith("k")]  # 13th-plan rows (专栏1) are reviewed separately
+        return (t if self.part == 0 else t[t["part"] == self.part]).reset_index(drop=True)
+
+    @cached_property
+    def numeric(self) -> pd.DataFrame:
+        return self.targets[self.targets["kind"] != "milestone"].reset_index(drop=True)
+
+    @cached_property
+    def milestone_targets(self) -> pd.DataFrame:
+        return self.targets[self.targets["kind"] == "milestone"].reset_index(drop=True)
+
+    @cached_property
+    def assessments(self) -> pd.DataFrame:
+        return A.assess_all(self.ds, self.as_of_year, include_targets=set(self.targets["target_id"]))
+
+    def assessment(self, target_id: str) -> dict | None:
+        a = self.assessments[self.assessments["target_id"] == target_id]
+        return None if a.empty else a.iloc[0].to_dict()
+
+    @property
+    def title(self) -> str:
+        return f"第{zh_number(self.part)}篇 {PART_TITLES[self.part]}"
+
+    # ---- numbers for the prose ------------------------------------------------------------
+    def summary(self) -> dict:
+        a = self.assessments
+        with_series = self.numeric[self.numeric["series_id"] != ""]
+        obs = self.ds.observations[self.ds.observations["year"] <= self.as_of_year]
+        have = set(obs[obs["year"] > 2020]["series_id"])
+        s = {
+            "as_of_year": int(self.as_of_year),
+            "n_targets": int(len(self.targets)),
+            "n_numeric": int(len(self.numeric)),
+            "n_milestones": int(len(self.milestone_targets)),
+            "n_with_series": int(len(with_series)),
+            "n_with_data": int(with_series["series_id"].isin(have).sum()),
+            "n_assessed": int((~a["status"].isin(["insufficient_data", "not_assessable"])).sum()),
+        }
+        for st in A.STATUSES:
+            s[f"n_{st}"] = int((a["status"] == st).sum())
+        for f in ("met", "not_met", "unknown"):
+            s[f"n_final_{f}"] = int((a["final_2025"] == f).sum())
+        return s
+
+    def glue_summary(self) -> dict:
+        s = self.summary()
+        for k, v in s.items():
+            _glue(k, v)
+        return s
+
+    def status_sentence(self) -> None:
+        """A generated sentence counting targets by status."""
+        s = self.summary()
+        parts = [f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]} {s['n_' + st]} 项" for st in A.STATUSES if s["n_" + st]]
+        if not parts:
+            display(Markdown("本篇暂无可评估的量化指标。"))
+            return
+        display(Markdown(f"截至 {s['as_of_year']} 年的公开数据，本篇有统计指标的 {len(self.assessments)} 项目标中："
+                         + "，".join(parts) + "。"))
+
+    # ---- tables ---------------------------------------------------------------------------
+    def _target_cells(self, t: dict) -> dict:
+        unit = t["unit"] or ""
+        base = ""
+        if pd.notna(t["baseline_value"]):
+            base = f"{fmt(t['baseline_value'], t['baseline_unit'] or unit)}（{t['baseline_year']}年）"
+        tv = t["target_value"]
+        if t["kind"] == "milestone":
+            goal = esc(t["goal_status"])
+        elif pd.isna(tv):
+            goal = "规划未列数值"
+        else:
+            comp = {">=": "≥", "<=": "≤", "=": ""}.get(t["comparator"], "")
+            prefix = {"annual_growth": "年均", "cumulative_change": "累计", "cumulative_growth": "累计增长"}.get(t["kind"], "")
+            goal = f"{prefix}{comp}{fmt(tv, unit)}"
+        return {
+            "编号": esc(t["target_id"]),
+            "目标": esc(t["name_zh"]),
+            "类型": KIND_ZH[t["kind"]],
+            "基期": esc(base),
+            "目标值": esc(goal) if t["kind"] != "milestone" else goal,
+            "目标年": str(t["target_year"]),
+            "属性": esc(t["attribute"]),
+            "规划位置": esc(t["plan_ref"]),
+        }
+
+    def targets_table(self) -> None:
+        rows = [self._target_cells(t) for t in self.numeric.to_dict("records")]
+        if not rows:
+            display(Markdown("本篇没有量化目标。"))
+            return
+        display(HTML(html_table(rows, ["编号", "目标", "类型", "基期", "目标值", "目标年", "属性", "规划位置"],
+                                caption=f"{self.title}：量化目标（{len(rows)} 项）")))
+
+    def _scorecard_rows(self, targets: pd.DataFrame) -> list[dict]:
+        rows = []
+        for t in targets.to_dict("records"):
+            a = self.assessment(t["target_id"])
+            if a is None:
+                continue
+            unit = (self.ds.series_by_id.get(t["series_id"], {}) or {}).get("unit", "")
+            latest = "暂无数据" if a["latest_year"] is None or pd.isna(a["latest_year"]) else \
+                f"{fmt(a['latest_value'], unit)}（{int(a['latest_year'])}年）"
+            base = "—" if a["baseline_value"] is None or pd.isna(a["baseline_value"]) else \
+                f"{fmt(a['baseline_value'], unit)}（{int(a['baseline_year'])}年）"
+            obs_rate = ""
+            if a["observed_rate"] is not None and pd.notna(a["observed_rate"]):
+                u = "%" if a["method"] in ("growth_ratio", "mean_of_rates", "cagr_of_levels") else unit
+                obs_rate = f"{fmt(round(a['observed_rate'], 2), u)}/年"
+            rows.append({
+                "状态": status_badge(a["status"], a["status_zh"]),
+                "编号": esc(t["target_id"]),
+                "指标": esc(t["name_zh"]),
+                "基期": esc(base),
+                "最新": esc(latest),
+                "实际年均变化": esc(obs_rate),
+                "目标": self._target_cells(t)["目标值"] + f"（{t['target_year']}年）",
+                f"{t['target_year']}年结论" if False else "期末结论": A.FINAL_ZH[a["final_2025"]],
+                "属性": esc(t["attribute"]),
+            })
+        return rows
+
+    def scorecard(self, target_ids: list[str] | None = None, caption: str | None = None) -> None:
+        t = self.numeric
+        if target_ids is not None:
+            t = t[t["target_id"].isin(target_ids)]
+        rows = self._scorecard_rows(t)
+        if not rows:
+            display(Markdown("本篇暂无可评估的统计指标。"))
+            return
+        cols = ["状态", "编号", "指标", "基期", "最新", "实际年均变化", "目标", "期末结论", "属性"]
+        display(HTML(html_table(rows, cols, caption=caption or f"{self.title}：记分卡（截至{self.as_of_year}年）",
+                                cls="pb-table pb-scorecard")))
+
+    def charts(self, prefix: str = "") -> None:
+        """For each target with a series: a heading, a generated sentence, the chart and its data table."""
+        charts.enable()
+        sources = self.ds.sources_by_id
+        shown = 0
+        for t in self.numeric.to_dict("records"):
+            sid = t["series_id"]
+            if not sid or not t["target_id"].startswith(prefix):
+                continue
+            series = self.ds.series_by_id.get(sid, {})
+            obs = self.ds.observed(sid, self.as_of_year)
+            a = self.assessment(t["target_id"])
+            display(Markdown(f"### {esc(t['name_zh'])}"))
+            display(Markdown(self.sentence(t, a, series)))
+            display(charts.target_chart(t, series, obs, sources, a, self.as_of_year))
+            display(HTML(self._data_table(obs, series, sources)))
+            shown += 1
+        if not shown:
+            display(Markdown("本篇的目标暂无对应的统计指标。"))
+
+    def _data_table(self, obs: pd.DataFrame, series: dict, sources: dict) -> str:
+        unit = series.get("unit", "")
+        if obs.empty:
+            return '<p class="pb-nodata">暂无数据：尚未找到该指标在规划期内的公开数字。</p>'
+        rows = []
+        for o in obs.to_dict("records"):
+            src = sources.get(o["source_id"], {})
+            link = f'<a href="{esc(src.get("url", ""))}">{esc(src.get("publisher", ""))}《{esc(src.get("title", ""))}》</a>'
+            rows.append({"年份": str(o["year"]), "数值": esc(fmt(o["value"], unit)), "数据状态": esc(o["status"]),
+                         "来源": link, "说明": esc(o["note"])})
+        return ('<details class="pb-data"><summary>图表数据（文字版）</summary>'
+                + html_table(rows, ["年份", "数值", "数据状态", "来源", "说明"]) + "</details>")
+
+    def sentence(self, t: dict, a: dict | None, series: dict) -> str:
+        unit = series.get("unit", "")
+        bits = [f"**{esc(t['name_zh'])}**（{esc(t['target_id'])}{'，' + esc(t['attribute']) if t['attribute'] else ''}）："]
+        if a is None:
+            return "".join(bits) + "暂无评估。"
+        if a["baseline_value"] is not None and pd.notna(a["baseline_value"]):
+            bits.append(f"基期 {int(a['baseline_year'])} 年为 {fmt(a['baseline_value'], unit)}；")
+        if a["latest_year"] is None or pd.isna(a["latest_year"]):
+            bits.append("其后暂无公开数据；")
+        else:
+            bits.append(f"最新公开数据为 {int(a['latest_year'])} 年的 {fmt(a['latest_value'], unit)}；")
+        cells = self._target_cells(t)
+        bits.append(f"规划目标为 {cells['目标值']}（{t['target_year']} 年）。")
+        if a["observed_rate"] is not None and pd.notna(a["observed_rate"]) and a["method"] in ("mean_of_rates", "cagr_of_levels"):
+            bits.append(f"已公布年份的年均增速为 {fmt(round(a['observed_rate'], 1))}%。")
+        elif a["ratio"] is not None and pd.notna(a["ratio"]):
+            bits.append(f"实际进度与所需进度之比为 {fmt(round(a['ratio'], 2))}（{METHOD_ZH[a['method']]}）。")
+        bits.append(f"评估：{status_badge(a['status'], a['status_zh'])}")
+        if a["final_2025"] != "unknown":
+            bits.append(f"，{t['target_year']} 年目标{A.FINAL_ZH[a['final_2025']]}")
+        bits.append("。")
+        if a["caveat"]:
+            bits.append(f"（{esc(a['caveat'])}）")
+        return "".join(bits)
+
+    def milestones(self) -> None:
+        m = self.milestone_targets
+        if m.empty:
+            display(Markdown("本篇没有列出具名的重大工程。"))
+            return
+        reported = self.ds.milestones
+        rows = []
+        for t in m.to_dict("records"):
+            r = reported[reported["target_id"] == t["target_id"]]
+            r = r[r["date"].str[:4].astype(int) <= self.as_of_year] if not r.empty else r
+            if r.empty:
+                latest = "暂无公开进展"
+            else:
+                last = r.sort_values(["date", "status"], key=lambda s: s.map(
+                    lambda v: MILESTONE_ORDER.index(v) if v in MILESTONE_ORDER else v)).iloc[-1]
+                src = self.ds.sources_by_id.get(last["source_id"], {})
+                latest = (f"{esc(last['status'])}（{esc(last['date'])}，"
+                          f"<a href=\"{esc(src.get('url', ''))}\">{esc(src.get('publisher', ''))}</a>）")
+            rows.append({"编号": esc(t["target_id"]), "工程": esc(t["name_zh"]),
+                         "规划要求": f"{t['target_year']}年{esc(t['goal_status'])}", "最新进展": latest,
+                         "规划位置": esc(t["plan_ref"])})
+        display(HTML(html_table(rows, ["编号", "工程", "规划要求", "最新进展", "规划位置"],
+                                caption=f"{self.title}：重大工程与里程碑（{len(rows)} 项）")))
+
+    def used_sources(self) -> pd.DataFrame:
+        sids = set(self.targets["series_id"]) - {""}
+        obs = self.ds.observations
+        used = set(obs[obs["series_id"].isin(sids) & (obs["year"] <= self.as_of_year)]["source_id"])
+        ms = self.ds.milestones
+        used |= set(ms[ms["target_id"].isin(self.targets["target_id"])]["source_id"])
+        src = self.ds.sources
+        return src[src["source_id"].isin(used)].sort_values(["published", "source_id"]).reset_index(drop=True)
+
+    def sources(self) -> None:
+        src = self.used_sources()
+        if src.empty:
+            display(Markdown("本篇暂未引用统计来源。"))
+            return
+        rows = [{"编号": esc(s["source_id"]), "标题": f'<a href="{esc(s["url"])}">{esc(s["title"])}</a>',
+                 "发布者": esc(s["publisher"]) + (f"（转载自{esc(s['original_publisher'])}）" if s["original"] == "转载" and s["original_publisher"] else ""),
+                 "日期": esc(s["published"]), "类型": esc(s["kind"])} for s in src.to_dict("records")]
+        display(HTML(html_table(rows, ["编号", "标题", "发布者", "日期", "类型"], caption="本篇数据来源")))
+
+
+# ---- part 1: the 13th plan's review (专栏1) ---------------------------------------------------
+def review13(ch: Chapter) -> None:
+    """专栏1: each 13th-plan indicator, its 2015 value, 2020 target and the result the plan states."""
+    ds = ch.ds
+    k = ds.targets[ds.targets["target_id"].str.startswith("k")]
+    res = ds.plan_results.set_index("target_id")
+    rows = []
+    counts = {"met": 0, "not_met": 0, "unknown": 0}
+    for t in k.to_dict("records"):
+        unit = t["unit"] or ""
+        result = res.loc[t["target_id"]] if t["target_id"] in res.index else None
+        verdict = "unknown"
+        if result is not None and pd.notna(t["target_value"]):
+            v, goal = float(result["value"]), float(t["target_value"])
+            if t["kind"] == "ceiling" or t["comparator"] == "<=":
+                verdict = "met" if v <= goal else "not_met"
+            else:
+                verdict = "met" if v >= goal else "not_met"
+        counts[verdict] += 1
+        label = {"met": status_badge("achieved", "已实现"), "not_met": status_badge("deterioration", "未实现"),
+                 "unknown": status_badge("not_assessable", "无法判断")}[verdict]
+        cells = ch._target_cells(t)
+        rows.append({
+            "编号": esc(t["target_id"]), "指标": esc(t["name_zh"]),
+            "2015年": esc(fmt(t["baseline_value"], t["baseline_unit"] or unit)) if pd.notna(t["baseline_value"]) else "—",
+            "2020年目标": cells["目标值"],
+            "2020年完成": esc(fmt(result["value"], unit)) if result is not None else "—",
+            "对照": label, "属性": esc(t["attribute"]),
+            "说明": esc(result["note"]) if result is not None else esc(t["note"]),
+        })
+    for key, v in counts.items():
+        _glue(f"k_{key}", v)
+    _glue("k_total", len(rows))
+    display(HTML(html_table(rows, ["编号", "指标", "2015年", "2020年目标", "2020年完成", "对照", "属性", "说明"],
+                            caption="“十三五”规划主要指标：目标与规划所列完成情况（专栏1）")))
+
+
+# ---- whole-plan evaluation (part 11) and the data page ------------------------------------
+def _all(ch: Chapter) -> Chapter:
+    return Chapter(0, ch.as_of_year, ch.data_dir)
+
+
+def evaluation_by_part(ch: Chapter) -> None:
+    whole = _all(ch)
+    a = whole.assessments.merge(whole.targets[["target_id", "part", "attribute"]], on="target_id")
+    a = a[~a["target_id"].str.startswith("k")]
+    rows = []
+    for part in range(1, 12):
+        sub = a[a["part"] == part]
+        row = {"篇": f"第{zh_number(part)}篇", "目标数": str(len(sub))}
+        for st in A.STATUSES:
+            row[f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}"] = str(int((sub["status"] == st).sum()))
+        rows.append(row)
+    total = {"篇": "合计", "目标数": str(len(a))}
+    for st in A.STATUSES:
+        total[f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}"] = str(int((a["status"] == st).sum()))
+    rows.append(total)
+    cols = ["篇", "目标数"] + [f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}" for st in A.STATUSES]
+    _glue("eval_n_targets", int(len(a)))
+    for st in A.STATUSES:
+        _glue(f"eval_n_{st}", int((a["status"] == st).sum()))
+    for f in ("met", "not_met", "unknown"):
+        _glue(f"eval_final_{f}", int((a["final_2025"] == f).sum()))
+    display(HTML(html_table(rows, cols, caption=f"“十四五”规划有统计指标的目标：按篇统计评估结果（截至{ch.as_of_year}年）")))
+
+
+def evaluation_by_attribute(ch: Chapter) -> None:
+    whole = _all(ch)
+    a = whole.assessments.merge(whole.targets[["target_id", "attribute"]], on="target_id")
+    a = a[a["target_id"].str.startswith("m")]
+    rows = []
+    for attr in ("约束性", "预期性"):
+        sub = a[a["attribute"] == attr]
+        row = {"属性": attr, "指标数": str(len(sub))}
+        for st in A.STATUSES:
+            row[f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}"] = str(int((sub["status"] == st).sum()))
+        rows.append(row)
+        _glue(f"eval_{'binding' if attr == '约束性' else 'expected'}_n", int(len(sub)))
+        _glue(f"eval_{'binding' if attr == '约束性' else 'expected'}_achieved", int((sub["status"] == "achieved").sum()))
+    cols = ["属性", "指标数"] + [f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}" for st in A.STATUSES]
+    display(HTML(html_table(rows, cols, caption="主要指标（专栏2）按属性统计")))
+
+
+def missed_targets(ch: Chapter) -> None:
+    whole = _all(ch)
+    a = whole.assessments
+    a = a[(a["final_2025"] == "not_met") & ~a["target_id"].str.startswith("k")]
+    if a.empty:
+        display(Markdown("截至目前，没有已确认未完成的目标。"))
+        return
+    t = whole.targets.set_index("target_id")
+    rows = []
+    for r in a.to_dict("records"):
+        tt = t.loc[r["target_id"]]
+        rows.append({"状态": status_badge(r["status"], r["status_zh"]), "编号": esc(r["target_id"]),
+                     "目标": esc(tt["name_zh"]), "篇": f"第{zh_number(int(tt['part']))}篇",
+                     "目标值": whole._target_cells({**tt.to_dict(), "target_id": r["target_id"]})["目标值"],
+                     "实际": esc(fmt(round(r["observed_rate"], 2), "%") + "/年") if r["method"] in ("mean_of_rates", "cagr_of_levels") else esc(fmt(r["latest_value"])),
+                     "说明": esc(r["caveat"])})
+    display(HTML(html_table(rows, ["状态", "编号", "目标", "篇", "目标值", "实际", "说明"],
+                            caption="已确认未完成的目标（期末数据已公布）")))
+
+
+def coverage_summary(ch: Chapter, years: range = range(2015, 2026)) -> list[dict]:
+    """Glue the coverage counts (targets with a series × years from 2020) and return the matrix rows."""
+    whole = _all(ch)
+    t = whole.numeric
+    t = t[(t["series_id"] != "") & ~t["target_id"].str.startswith("k")]
+    obs = whole.ds.observations
+    obs = obs[obs["year"] <= ch.as_of_year]
+    have = {(s, int(y)) for s, y in zip(obs["series_id"], obs["year"])}
+    rows = []
+    n_cells = n_have = 0
+    for r in t.to_dict("records"):
+        row = {"编号": esc(r["target_id"]), "目标": esc(r["name_zh"]), "指标": esc(r["series_id"])}
+        for y in years:
+            ok = (r["series_id"], y) in have
+            if y >= 2020:
+                n_cells += 1
+                n_have += ok
+            row[str(y)] = '<span class="pb-have" title="有数据">●</span>' if ok else '<span class="pb-miss" title="暂无数据">·</span>'
+        rows.append(row)
+    _glue("cov_targets", len(rows))
+    _glue("cov_cells", n_cells)
+    _glue("cov_have", n_have)
+    _glue("cov_share", round(100.0 * n_have / n_cells, 1) if n_cells else 0.0)
+    return rows
+
+
+def coverage_matrix(ch: Chapter, years: range = range(2015, 2026)) -> None:
+    """Targets × years: which years have a published figure for the target's series."""
+    rows = coverage_summary(ch, years)
+    display(HTML(html_table(rows, ["编号", "目标", "指标"] + [str(y) for y in years],
+                            caption="数据覆盖矩阵：● 有公开数据，· 暂无数据", cls="pb-table pb-coverage")))
+
+
+def targets_without_data(ch: Chapter) -> None:
+    whole = _all(ch)
+    t = whole.numeric
+    t = t[~t["target_id"].str.startswith("k")]
+    obs = whole.ds.observations
+    after = set(obs[(obs["year"] > 2020) & (obs["year"] <= ch.as_of_year)]["series_id"])
+    miss = t[~t["series_id"].isin(after)]
+    _glue("n_without_data", int(len(miss)))
+    rows = [{"编号": esc(r["target_id"]), "目标": esc(r["name_zh"]), "篇": f"第{zh_number(int(r['part']))}篇",
+             "指标": esc(r["series_id"]) or "（未定义统计指标）"} for r in miss.to_dict("records")]
+    display(HTML(html_table(rows, ["编号", "目标", "篇", "指标"], caption="基期之后暂无公开数据的量化目标")))
+
+
+def sources_overview(ch: Chapter) -> None:
+    src = ch.ds.sources
+    _glue("n_sources", int(len(src)))
+    _glue("n_observations", int(len(ch.ds.observations)))
+    _glue("n_reprints", int((src["original"] == "转载").sum()))
+    rows = [{"编号": esc(s["source_id"]), "标题": f'<a href="{esc(s["url"])}">{esc(s["title"])}</a>',
+             "发布者": esc(s["publisher"]), "日期": esc(s["published"]), "类型": esc(s["kind"]),
+             "原文/转载": esc(s["original"]) + (f"（{esc(s['original_publisher'])}）" if s["original_publisher"] else "")}
+            for s in src.sort_values(["published", "source_id"]).to_dict("records")]
+    display(HTML(html_table(rows, ["编号", "标题", "发布者", "日期", "类型", "原文/转载"], caption="全部数据来源")))
+
+
+# ---- the method page -----------------------------------------------------------------------
+def glue_method() -> None:
+    _glue("on_track", A.ON_TRACK)
+    _glue("acceleration", A.ACCELERATION)
+    _glue("near_limit", A.NEAR_LIMIT)
+
+
+def status_legend() -> None:
+    rows = [{"状态": status_badge(st), "英文": st} for st in A.STATUSES]
+    display(HTML(html_table(rows, ["状态", "英文"], caption="评估状态")))

@@ -1,0 +1,225 @@
+"""Unit and property tests of the assessment method, per target kind and at the edges."""
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planbook import assess as A
+
+
+def target(kind="level", base=(2020, 100.0), goal=(2025, 150.0), comparator="", unit="万吨", baseline_unit=None,
+           tid="t1", sid="s1"):
+    return {
+        "target_id": tid, "series_id": sid, "kind": kind, "comparator": comparator, "unit": unit,
+        "baseline_year": base[0] if base else None, "baseline_value": base[1] if base else None,
+        "baseline_unit": baseline_unit if baseline_unit is not None else unit,
+        "target_year": goal[0], "target_value": goal[1],
+    }
+
+
+def obs(points: dict) -> pd.DataFrame:
+    return pd.DataFrame({"year": list(points), "value": list(points.values())})
+
+
+LEVEL = {"unit": "万吨", "measure": "level", "higher_is_better": True}
+SHARE = {"unit": "%", "measure": "share", "higher_is_better": True}
+RATE = {"unit": "%", "measure": "rate", "higher_is_better": True}
+
+
+def test_level_on_track_growth_ratio():
+    # required CAGR 100->150 over 5 years = 8.45 %; observed 100->130 over 3 years = 9.14 %
+    a = A.assess_target(target(), obs({2020: 100, 2023: 130}), 2025, series=LEVEL)
+    assert a.method == "growth_ratio"
+    assert a.required_rate == pytest.approx(((150 / 100) ** 0.2 - 1) * 100)
+    assert a.observed_rate == pytest.approx(((130 / 100) ** (1 / 3) - 1) * 100)
+    assert a.ratio == pytest.approx(a.observed_rate / a.required_rate)
+    assert a.status == "on_track" and a.status_zh == "符合预期"
+    assert a.final_2025 == "unknown"
+
+
+@pytest.mark.parametrize("latest, status", [(120, "acceleration_needed"), (104, "limited_progress"), (95, "deterioration")])
+def test_level_categories(latest, status):
+    a = A.assess_target(target(), obs({2020: 100, 2023: latest}), 2025, series=LEVEL)
+    assert a.status == status
+
+
+def test_level_achieved_early_and_final_met():
+    a = A.assess_target(target(), obs({2020: 100, 2023: 151}), 2025, series=LEVEL)
+    assert a.status == "achieved" and a.status_zh == "提前实现" and a.final_2025 == "unknown"
+    a = A.assess_target(target(), obs({2020: 100, 2025: 151}), 2025, series=LEVEL)
+    assert a.status == "achieved" and a.status_zh == "已实现" and a.final_2025 == "met"
+
+
+def test_missed_at_target_year_is_never_on_track():
+    a = A.assess_target(target(), obs({2020: 100, 2025: 149}), 2025, series=LEVEL)
+    assert a.ratio > A.ON_TRACK
+    assert a.status == "acceleration_needed" and a.final_2025 == "not_met"
+
+
+def test_as_of_ignores_later_years():
+    a = A.assess_target(target(), obs({2020: 100, 2022: 110, 2025: 160}), 2023, series=LEVEL)
+    assert a.latest_year == 2022 and a.status != "achieved"
+
+
+def test_one_data_point_is_insufficient():
+    a = A.assess_target(target(), obs({2020: 100}), 2025, series=LEVEL)
+    assert a.status == "insufficient_data" and a.latest_year is None
+
+
+def test_no_points_and_no_plan_baseline_is_insufficient():
+    a = A.assess_target(target(base=None), obs({}), 2025, series=LEVEL)
+    assert a.status == "insufficient_data"
+
+
+def test_plan_baseline_used_when_baseline_year_unpublished():
+    a = A.assess_target(target(), obs({2023: 130}), 2025, series=LEVEL)
+    assert a.baseline_value == 100 and a.latest_value == 130 and a.status == "on_track"
+
+
+def test_published_baseline_preferred_and_noted():
+    a = A.assess_target(target(), obs({2020: 102, 2023: 130}), 2025, series=LEVEL)
+    assert a.baseline_value == 102
+    assert "规划所列100" in a.caveat
+
+
+def test_baseline_already_past_target():
+    a = A.assess_target(target(base=(2020, 160), goal=(2025, 150), comparator=">="), obs({2020: 160, 2022: 155}), 2025,
+                        series=LEVEL)
+    assert a.status == "achieved"
+    a = A.assess_target(target(base=(2020, 160), goal=(2025, 150), comparator=">="), obs({2020: 160, 2022: 140}), 2025,
+                        series=LEVEL)
+    assert a.status == "deterioration"
+
+
+def test_target_equal_to_baseline():
+    t = target(base=(2020, 592), goal=(2025, 592), unit="万亩")
+    assert A.assess_target(t, obs({2020: 592, 2023: 592}), 2025, series=LEVEL).status == "achieved"
+    assert A.assess_target(t, obs({2020: 592, 2023: 590}), 2025, series=LEVEL).status == "deterioration"
+
+
+def test_lower_is_better_level():
+    t = target(base=(2020, 10.0), goal=(2025, 5.0), comparator="<=", unit="%")
+    a = A.assess_target(t, obs({2020: 10, 2023: 6.5}), 2025, series={**SHARE, "higher_is_better": False})
+    assert a.required_rate < 0 and a.observed_rate < 0
+    assert a.status == "on_track"
+    a = A.assess_target(t, obs({2020: 10, 2023: 11}), 2025, series={**SHARE, "higher_is_better": False})
+    assert a.status == "deterioration"
+
+
+def test_zero_or_negative_values_use_distance_share():
+    t = target(base=(2020, 0.0), goal=(2025, 10.0))
+    a = A.assess_target(t, obs({2020: 0, 2023: 6}), 2025, series=LEVEL)
+    assert a.method == "distance_share"
+    assert a.ratio == pytest.approx((6 / 10) / (3 / 5))
+    t = target(base=(2020, -2.0), goal=(2025, 3.0))
+    a = A.assess_target(t, obs({2020: -2, 2022: -3}), 2025, series=LEVEL)
+    assert a.status == "deterioration"
+
+
+def test_share_near_limit_uses_distance_share():
+    t = target(base=(2020, 95.03), goal=(2025, 97.0), unit="%")
+    a = A.assess_target(t, obs({2020: 95.03, 2022: 95.5}), 2025, series=SHARE)
+    assert a.method == "distance_share"
+    assert a.ratio == pytest.approx(((95.5 - 95.03) / (97 - 95.03)) / (2 / 5))
+    assert a.status == "limited_progress"
+
+
+def test_cumulative_change_and_growth():
+    t = target(kind="cumulative_change", base=(2020, 10.2), goal=(2025, 0.5), unit="年")
+    a = A.assess_target(t, obs({2020: 10.2, 2025: 10.7}), 2025, series={**LEVEL, "unit": "年"})
+    assert a.goal_value == pytest.approx(10.7) and a.status == "achieved" and a.final_2025 == "met"
+    t = target(kind="cumulative_growth", base=(2020, 40.0), goal=(2025, 10.0), unit="%", baseline_unit="万人")
+    a = A.assess_target(t, obs({2020: 40, 2023: 42}), 2025, series={**LEVEL, "unit": "万人"})
+    assert a.goal_value == pytest.approx(44.0)
+
+
+def test_real_growth_rates_geometric_mean():
+    t = target(kind="annual_growth", base=(2020, 1902.7), goal=(2025, 7.5), unit="%", baseline_unit="亿元")
+    rates = {2020: 7.8, 2021: 6.7, 2022: 1.1, 2023: 9.5, 2024: 6.3, 2025: 7.0}
+    a = A.assess_target(t, obs(rates), 2025, series=RATE)
+    expect = (math.prod(1 + r / 100 for y, r in rates.items() if y > 2020) ** (1 / 5) - 1) * 100
+    assert a.method == "mean_of_rates" and a.observed_rate == pytest.approx(expect)
+    assert a.final_2025 == "not_met" and a.status == "acceleration_needed"
+
+
+def test_real_growth_rates_with_a_gap_defers_the_final_verdict():
+    t = target(kind="annual_growth", base=(2020, 1902.7), goal=(2025, 5.0), unit="%", baseline_unit="亿元")
+    a = A.assess_target(t, obs({2021: 6.0, 2023: 6.0, 2024: 6.0, 2025: 6.0}), 2025, series=RATE)
+    assert a.final_2025 == "unknown" and "2022" in a.caveat
+
+
+def test_nominal_growth_uses_cagr_of_levels():
+    t = target(kind="annual_growth", base=(2020, 41156), goal=(2025, 8), comparator=">=", unit="%", baseline_unit="元")
+    a = A.assess_target(t, obs({2020: 41156, 2025: 58794}), 2025, series={**LEVEL, "unit": "元"})
+    assert a.method == "cagr_of_levels"
+    assert a.observed_rate == pytest.approx(((58794 / 41156) ** 0.2 - 1) * 100)
+    assert a.final_2025 == "not_met"
+    a = A.assess_target(t, obs({2020: 41156, 2023: 52000}), 2025, series={**LEVEL, "unit": "元"})
+    assert a.status == "on_track" and a.final_2025 == "unknown"
+
+
+def test_ceiling_and_floor_year_by_year():
+    t = target(kind="ceiling", base=(2020, 5.0), goal=(2025, 5.0), comparator="<=", unit="%")
+    a = A.assess_target(t, obs({2021: 4.9, 2022: 5.5, 2023: 4.8}), 2025, series=SHARE)
+    assert a.status == "achieved" and a.final_2025 == "not_met" and "2022" in a.caveat
+    t = target(kind="floor", base=(2020, 98.0), goal=(2025, 98.0), comparator=">=", unit="%")
+    a = A.assess_target(t, obs({2021: 99.0, 2025: 99.5}), 2025, series=SHARE)
+    assert a.status == "achieved" and a.final_2025 == "met"
+    a = A.assess_target(t, obs({2021: 99.0, 2024: 97.0}), 2025, series=SHARE)
+    assert a.status == "deterioration" and a.final_2025 == "not_met"
+
+
+def test_no_target_value_is_not_assessable():
+    t = target(kind="ceiling", base=None, goal=(2025, None), unit="%")
+    assert A.assess_target(t, obs({2021: -3.0}), 2025, series=RATE).status == "not_assessable"
+
+
+def test_break_in_series_sets_plan_baseline_aside():
+    t = target(base=(2020, 32.0), goal=(2025, 40.0), comparator=">=", unit="%")
+    a = A.assess_target(t, obs({2019: 31.5, 2020: 35.73, 2023: 38.88}), 2025, breaks=[2020], series=SHARE)
+    assert a.baseline_value == 35.73 and a.baseline_year == 2020
+    assert "口径" in a.caveat
+    a = A.assess_target(t, obs({2019: 31.5, 2023: 38.88}), 2025, breaks=[2020], series=SHARE)
+    assert a.status == "insufficient_data"  # the only post-break figure has no comparable baseline
+
+
+def test_row_has_the_csv_columns():
+    a = A.assess_target(target(), obs({2020: 100, 2023: 130}), 2025, series=LEVEL)
+    assert list(a.row()) == A.CSV_COLUMNS
+    assert a.row()["status"] in A.STATUSES
+
+
+ORDER = ["deterioration", "limited_progress", "acceleration_needed", "on_track", "achieved"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.floats(1, 1e4), goal_mult=st.floats(1.01, 3), latest_mult=st.floats(0.5, 3), bump=st.floats(0, 2),
+       year=st.integers(2021, 2025))
+def test_raising_latest_value_never_worsens_status(base, goal_mult, latest_mult, bump, year):
+    t = target(base=(2020, base), goal=(2025, base * goal_mult))
+    lo = A.assess_target(t, obs({2020: base, year: base * latest_mult}), 2025, series=LEVEL)
+    hi = A.assess_target(t, obs({2020: base, year: base * (latest_mult + bump)}), 2025, series=LEVEL)
+    assert ORDER.index(hi.status) >= ORDER.index(lo.status)
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.floats(50, 99), target_pts=st.floats(0.1, 1), latest=st.floats(0, 100), year=st.integers(2021, 2025))
+def test_share_status_is_monotonic_and_achieved_iff_target_reached(base, target_pts, latest, year):
+    goal = min(100.0, base + target_pts)
+    t = target(base=(2020, base), goal=(2025, goal), comparator=">=", unit="%")
+    a = A.assess_target(t, obs({2020: base, year: latest}), 2025, series=SHARE)
+    assert (a.status == "achieved") == (latest >= goal - 1e-9)
+    b = A.assess_target(t, obs({2020: base, year: min(100.0, latest + 1)}), 2025, series=SHARE)
+    assert ORDER.index(b.status) >= ORDER.index(a.status)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rates=st.lists(st.floats(-5, 15), min_size=5, max_size=5), goal=st.floats(1, 10))
+def test_mean_of_rates_between_min_and_max(rates, goal):
+    t = target(kind="annual_growth", base=(2020, 1.0), goal=(2025, goal), unit="%", baseline_unit="亿元")
+    a = A.assess_target(t, obs(dict(zip(range(2021, 2026), rates))), 2025, series=RATE)
+    assert min(rates) - 1e-9 <= a.observed_rate <= max(rates) + 1e-9
+    assert a.final_2025 == ("met" if round(a.observed_rate, 1) >= goal else "not_met")

@@ -1,0 +1,62 @@
+"""The built book (_build/html): 11 chapters with their charts, nothing loaded from a network."""
+
+import re
+
+from bs4 import BeautifulSoup
+
+from planbook.report import PART_TITLES, zh_number
+
+
+def _soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_index_and_eleven_chapters(html_dir):
+    assert (html_dir / "index.html").exists()
+    for part in range(1, 12):
+        page = html_dir / "book" / "parts" / f"part{part:02d}.html"
+        assert page.exists(), page
+        h1 = _soup(page).find("h1")
+        assert h1 and f"第{zh_number(part)}篇" in h1.get_text() and PART_TITLES[part].split()[0] in h1.get_text()
+
+
+def test_chapters_have_their_charts(html_dir, ds):
+    for part in range(1, 12):
+        t = ds.targets[(ds.targets["part"] == part) & (ds.targets["kind"] != "milestone")
+                       & (ds.targets["series_id"] != "") & ~ds.targets["target_id"].str.startswith("k")]
+        soup = _soup(html_dir / "book" / "parts" / f"part{part:02d}.html")
+        charts = soup.select("div.planbook-chart")
+        assert len(charts) == len(t), part
+        for c in charts:
+            assert c.get("aria-label"), "every chart carries a text alternative"
+
+
+def test_part1_scorecard_lists_the_25_main_indicators(html_dir):
+    soup = _soup(html_dir / "book" / "parts" / "part01.html")
+    card = soup.select("table.pb-scorecard")[0]
+    ids = [tr.find_all("td")[1].get_text() for tr in card.select("tbody tr")]
+    assert ids == [f"m{i:02d}" for i in range(1, 26)]
+
+
+def test_no_page_loads_anything_from_a_network(html_dir):
+    remote = re.compile(r"^(https?:)?//")
+    for page in html_dir.rglob("*.html"):
+        soup = _soup(page)
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for el in soup.find_all(tag):
+                assert not remote.match(el.get(attr) or ""), f"{page}: {tag} {el.get(attr)}"
+    for css in html_dir.rglob("*.css"):
+        assert not re.search(r"url\((['\"]?)https?://", css.read_text(encoding="utf-8", errors="replace")), css
+
+
+def test_vega_bundle_is_shipped_once(html_dir):
+    bundle = html_dir / "_static" / "planbook-vega.js"
+    assert bundle.exists() and bundle.stat().st_size > 500_000
+    page = (html_dir / "book" / "parts" / "part01.html").read_text(encoding="utf-8")
+    assert page.count("planbook-vega.js") == 1
+    assert "vegaEmbed(" not in page  # the bundle is loaded by URL, never inlined
+
+
+def test_markup_in_data_is_shown_as_text(html_dir):
+    for page in (html_dir / "book").rglob("*.html"):
+        assert "<script>alert" not in page.read_text(encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Bad data is caught before anything runs, with the file, row, column and what was expected."""
+
+import csv
+
+import pytest
+
+from planbook import data
+
+
+def _edit(path, fn):
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+        cols = list(rows[0].keys())
+    fn(rows)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _problems(d):
+    return [str(p) for p in data.validate(d)]
+
+
+def test_unknown_series(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r[0].update(series_id="no_such_series"))
+    msgs = _problems(data_copy)
+    assert any("observations.csv" in m and "row 2" in m and "no_such_series" in m for m in msgs), msgs
+
+
+def test_duplicate_series_year(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r.append(dict(r[0])))
+    msgs = _problems(data_copy)
+    assert any("observations.csv" in m and "PrimaryKey" in m for m in msgs), msgs
+
+
+def test_non_numeric_value(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r[3].update(value="12,5"))
+    msgs = _problems(data_copy)
+    assert any("observations.csv, row 5, column 'value', value '12,5'" in m for m in msgs), msgs
+
+
+def test_unit_not_matching_series(data_copy):
+    def bad(rows):
+        rows[0]["unit"] = "万元"
+    _edit(data_copy / "observations.csv", bad)
+    msgs = _problems(data_copy)
+    assert any("row 2, column 'unit', value '万元'" in m and "measured in" in m for m in msgs), msgs
+
+
+def test_year_out_of_range(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r[0].update(year="2050"))
+    msgs = _problems(data_copy)
+    assert any("row 2, column 'year', value '2050'" in m for m in msgs), msgs
+
+
+def test_missing_source(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r[0].update(source_id="nowhere"))
+    msgs = _problems(data_copy)
+    assert any("observations.csv" in m and "nowhere" in m for m in msgs), msgs
+
+
+def test_share_above_100(data_copy):
+    def bad(rows):
+        for r in rows:
+            if r["series_id"] == "air_quality_good_days":
+                r["value"] = "120"
+                return
+    _edit(data_copy / "observations.csv", bad)
+    msgs = _problems(data_copy)
+    assert any("value '120'" in m and "between 0 and 100" in m for m in msgs), msgs
+
+
+def test_empty_file(data_copy):
+    (data_copy / "sources.csv").write_text("", encoding="utf-8")
+    msgs = _problems(data_copy)
+    assert any("sources.csv" in m and "empty" in m for m in msgs), msgs
+
+
+def test_gbk_file(data_copy):
+    text = (data_copy / "series.csv").read_text(encoding="utf-8")
+    (data_copy / "series.csv").write_bytes(text.encode("gbk", errors="replace"))
+    msgs = _problems(data_copy)
+    assert any("series.csv" in m and "UTF-8" in m for m in msgs), msgs
+
+
+def test_load_raises_with_every_problem(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r[0].update(year="1999"))
+    with pytest.raises(data.DataError) as exc:
+        data.load(data_copy)
+    assert "observations.csv, row 2, column 'year'" in str(exc.value)
