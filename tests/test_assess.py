@@ -223,3 +223,33 @@ def test_mean_of_rates_between_min_and_max(rates, goal):
     a = A.assess_target(t, obs(dict(zip(range(2021, 2026), rates))), 2025, series=RATE)
     assert min(rates) - 1e-9 <= a.observed_rate <= max(rates) + 1e-9
     assert a.final_2025 == ("met" if round(a.observed_rate, 1) >= goal else "not_met")
+
+
+def test_benchmark_targets_follow_the_data(ds):
+    """Income 'reaching the national average': achieved when at least the national figure, else by trend."""
+    df = A.assess_all(ds, 2025).set_index("target_id")
+    urban, rural = ds.observed("urban_income"), ds.observed("rural_income")
+    nat_u, nat_r = ds.observed("national_urban_income"), ds.observed("national_rural_income")
+    u25 = float(urban[urban.year == 2025].value.iloc[0]) >= float(nat_u[nat_u.year == 2025].value.iloc[0])
+    r25 = float(rural[rural.year == 2025].value.iloc[0]) >= float(nat_r[nat_r.year == 2025].value.iloc[0])
+    assert (df.loc["p01_006", "final_2025"] == "met") == u25
+    assert (df.loc["p01_007", "final_2025"] == "met") == r25
+    assert (df.loc["p01_001", "status"] == "achieved") == u25
+    if not r25:
+        assert df.loc["p01_002", "status"] in ("on_track", "acceleration_needed", "limited_progress")
+        assert "%" in df.loc["p01_002", "caveat"]
+
+
+def test_as_of_2023_differs_from_2025_exactly_where_the_data_do(ds):
+    a23 = A.assess_all(ds, 2023).set_index("target_id")
+    a25 = A.assess_all(ds, 2025).set_index("target_id")
+    late = set(ds.observations[ds.observations["year"].between(2024, 2025)]["series_id"])
+    t = ds.targets.set_index("target_id")
+    for tid in a25.index:
+        reads = {t.loc[tid, "series_id"], t.loc[tid, "benchmark_series_id"]} - {""}
+        same = a23.loc[tid].fillna("").to_dict() == a25.loc[tid].fillna("").to_dict()
+        if t.loc[tid, "target_year"] <= 2023 or not (reads & late):
+            assert same, tid
+        assert a23.loc[tid, "latest_year"] != a23.loc[tid, "latest_year"] or a23.loc[tid, "latest_year"] <= 2023
+    changed = [tid for tid in a25.index if a23.loc[tid].fillna("").to_dict() != a25.loc[tid].fillna("").to_dict()]
+    assert changed, "the 2024-2025 figures change some verdicts"

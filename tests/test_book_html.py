@@ -4,6 +4,7 @@ import re
 
 from bs4 import BeautifulSoup
 
+from planbook.outlook import PAIRS
 from planbook.report import PART_TITLES, zh_number
 
 
@@ -26,7 +27,8 @@ def test_chapters_have_their_charts(html_dir, ds):
                        & (ds.targets["series_id"] != "") & ~ds.targets["target_id"].str.startswith("k")]
         soup = _soup(html_dir / "book" / "parts" / f"part{part:02d}.html")
         charts = soup.select("div.planbook-chart")
-        assert len(charts) == len(t), part
+        extra = len(PAIRS) if part == 1 else 0  # the 2035 outlook charts
+        assert len(charts) == len(t) + extra, part
         for c in charts:
             assert c.get("aria-label"), "every chart carries a text alternative"
 
@@ -60,3 +62,18 @@ def test_vega_bundle_is_shipped_once(html_dir):
 def test_markup_in_data_is_shown_as_text(html_dir):
     for page in (html_dir / "book").rglob("*.html"):
         assert "<script>alert" not in page.read_text(encoding="utf-8")
+
+
+def test_scorecard_says_what_the_assessment_says(html_dir, ds):
+    from planbook.assess import assess_all
+
+    a = assess_all(ds, 2025).set_index("target_id")
+    soup = _soup(html_dir / "book" / "parts" / "part01.html")
+    card = soup.select("table.pb-scorecard")[0]
+    for tr in card.select("tbody tr"):
+        cells = tr.find_all("td")
+        tid = cells[1].get_text()
+        assert a.loc[tid, "status_zh"] in cells[0].get_text(), tid
+        latest = a.loc[tid, "latest_year"]
+        if latest == latest:  # not NaN
+            assert f"（{int(latest)}年）" in cells[4].get_text(), tid

@@ -243,7 +243,7 @@ def assess_target(
     else:
         later = sorted(y for y in pts if y >= b)
         if not later:
-            a.baseline_year, a.baseline_value = b, None
+            a.baseline_year, a.baseline_value = b_plan, None
             a.status = "insufficient_data"
             a.method = "none"
             a.caveats.append("缺少基期数据")
@@ -425,6 +425,52 @@ def _assess_bound(a: Assessment, after: dict[int, float], T: int, V: float, kind
     return a.finish()
 
 
+BENCHMARK_STATUS = {  # outlook status -> assessment status, for a target "reach the benchmark by T"
+    "reached": "achieved",
+    "meets_by_2035": "on_track",
+    "meets_after_2035": "acceleration_needed",
+    "never_on_trend": "limited_progress",
+    "insufficient_data": "insufficient_data",
+}
+
+
+def assess_benchmark(target: dict, ds, as_of: int) -> Assessment:
+    """A target stated relative to another series (e.g. income reaching the national average).
+
+    Achieved when the series is at least the benchmark in the latest year both have; otherwise the
+    status follows when the two meet if each keeps its trend since 2020 (see :mod:`planbook.outlook`):
+    by the target year → on_track, later → acceleration_needed, never → limited_progress.
+    """
+    from planbook import outlook
+
+    sid, bid = target["series_id"], target["benchmark_series_id"]
+    model = "cagr" if ds.series_by_id[sid]["measure"] == "level" else "linear"
+    c = outlook.convergence(ds, sid, bid, model, target["name_zh"], as_of)
+    T = int(target["target_year"])
+    a = Assessment(target["target_id"], sid, c.start_year, None, c.year, c.value, T, None)
+    a.method = "benchmark_trend"
+    a.goal_value = c.benchmark
+    a.observed_rate, a.ratio = c.trend, (c.share / 100 if c.share is not None else None)
+    a.required_rate = c.required_trend if T == outlook.GOAL_YEAR else None
+    if c.status in ("meets_by_2035", "meets_after_2035"):
+        status = "on_track" if c.meet_year <= T else "acceleration_needed"
+    else:
+        status = BENCHMARK_STATUS[c.status]
+    if c.year is not None and c.year >= T and status != "achieved":
+        status = "acceleration_needed" if status == "on_track" else status
+    a.status = status
+    if c.year is not None:
+        bname = ds.series_by_id[bid]["name_zh"]
+        a.caveats.append(f"{c.year}年为{bname}的{c.share:.1f}%")
+        if c.meet_year and c.status != "reached":
+            a.caveats.append(f"按2020年以来趋势于{c.meet_year}年达到")
+        if c.thin_trend:
+            a.caveats.append("趋势依据不足三年")
+    if c.year is not None and c.year >= T:
+        _final(a, T, c.value >= c.benchmark)
+    return a.finish()
+
+
 def assess_all(ds, as_of: int, *, include_targets=None) -> pd.DataFrame:
     """One row per target that has a series (milestones excluded), as :data:`CSV_COLUMNS`."""
     rows = []
@@ -435,7 +481,10 @@ def assess_all(ds, as_of: int, *, include_targets=None) -> pd.DataFrame:
         if target["kind"] == "milestone" or not target["series_id"]:
             continue
         sid = target["series_id"]
-        upto = min(as_of, int(target["target_year"]))  # figures after the target year don't change its verdict
+        upto = min(as_of, int(target["target_year"]))
+        if target.get("benchmark_series_id"):
+            rows.append(assess_benchmark(target, ds, upto).row())
+            continue  # figures after the target year don't change its verdict
         a = assess_target(
             target, ds.observed(sid, upto), upto, breaks=ds.breaks_of(sid), series=ds.series_by_id.get(sid, {})
         )

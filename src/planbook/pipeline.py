@@ -81,9 +81,63 @@ def data_hash(data_dir: Path) -> str:
     return _hash_files([p for p in data_dir.iterdir() if p.suffix in (".csv", ".json")], data_dir)
 
 
+# Series every part 1 notebook reads besides its own targets' (the 2035 outlook).
+EXTRA_SERIES = {1: {"urban_income", "rural_income", "life_expectancy", "urbanization_rate", "national_urban_income",
+                    "national_rural_income", "national_life_expectancy", "national_urbanization_rate"}}
+
+
+def _rows(data_dir: Path, name: str):
+    import pandas as pd
+
+    return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def inputs_hash(job: Job, data_dir: Path) -> str:
+    """Content hash of the data rows a notebook reads.
+
+    A part notebook reads its own targets (for part 1 also the 13th-plan rows and their results), the
+    series they name, the observations and breaks of those series, its milestones, and the sources
+    all of these cite.  Pages that summarise the whole plan (part 11, data, method) read everything.
+    An edit elsewhere in data/ leaves the hash, and so the published notebook, as it is.
+    """
+    part = int(job.parameters.get("part", 0))
+    if job.name == "method":
+        return hashlib.sha256(b"reads no data").hexdigest()
+    if part in (0, 11):
+        return data_hash(data_dir)
+    t = _rows(data_dir, "targets")
+    t = t[t["part"] == str(part)]
+    series = (set(t["series_id"]) | set(t["benchmark_series_id"]) | EXTRA_SERIES.get(part, set())) - {""}
+    ids = set(t["target_id"])
+    frames = {
+        "datapackage": None,
+        "targets": t,
+        "series": _rows(data_dir, "series").pipe(lambda d: d[d["series_id"].isin(series)]),
+        "observations": _rows(data_dir, "observations").pipe(lambda d: d[d["series_id"].isin(series)]),
+        "breaks": _rows(data_dir, "breaks").pipe(lambda d: d[d["series_id"].isin(series)]),
+        "milestones": _rows(data_dir, "milestones").pipe(lambda d: d[d["target_id"].isin(ids)]),
+        "plan_results": _rows(data_dir, "plan_results").pipe(lambda d: d[d["target_id"].isin(ids)]),
+    }
+    cited = set()
+    for name in ("observations", "breaks", "milestones", "plan_results"):
+        cited |= set(frames[name]["source_id"])
+    frames["sources"] = _rows(data_dir, "sources").pipe(lambda d: d[d["source_id"].isin(cited)])
+    h = hashlib.sha256()
+    h.update((data_dir / "datapackage.json").read_bytes())
+    for name in sorted(k for k in frames if k != "datapackage"):
+        df = frames[name]
+        h.update(name.encode() + b"\0" + ",".join(df.columns).encode() + b"\0")
+        h.update(df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return h.hexdigest()
+
+
+# The package modules a notebook's outputs depend on (the command line, pipeline and verification don't).
+NOTEBOOK_MODULES = ("__init__.py", "paths.py", "data.py", "assess.py", "outlook.py", "charts.py", "report.py")
+
+
 def code_hash() -> str:
     pkg = Path(__file__).resolve().parent
-    return _hash_files(list(pkg.rglob("*.py")), pkg)
+    return _hash_files([pkg / m for m in NOTEBOOK_MODULES], pkg)
 
 
 def file_hash(path: Path) -> str:
@@ -112,8 +166,10 @@ def provenance(job: Job, root: Path) -> dict:
         "template": str(job.template.relative_to(root)),
         "template_sha256": file_hash(job.template),
         "data_sha256": data_hash(root / "data"),
+        "inputs_sha256": inputs_hash(job, root / "data"),
         "code_sha256": code_hash(),
         "planbook_version": __version__,
+        "commit": _git_commit(root),
         "python": platform.python_version(),
         "libraries": versions,
     }
@@ -159,6 +215,37 @@ def execute_job(job: Job, staging: Path, root: Path) -> Path:
     return staged
 
 
+STAMP_KEYS = ("parameters", "template_sha256", "inputs_sha256", "code_sha256")
+
+
+def recorded(job: Job) -> dict | None:
+    """The provenance recorded in the published notebook, if there is one."""
+    if not job.output.exists():
+        return None
+    try:
+        nb = nbformat.read(job.output, as_version=4)
+    except Exception:  # unreadable: treat as missing
+        return None
+    return nb.metadata.get("planbook")
+
+
+def staleness(job: Job, root: Path) -> list[str]:
+    """Why the published notebook no longer matches its inputs (empty when it is current)."""
+    rec = recorded(job)
+    if rec is None:
+        return ["not published yet"]
+    why = []
+    if rec.get("parameters") != job.parameters:
+        why.append(f"parameters changed ({rec.get('parameters')} → {job.parameters})")
+    if rec.get("template_sha256") != file_hash(job.template):
+        why.append(f"template {job.template.relative_to(root)} changed")
+    if rec.get("inputs_sha256") != inputs_hash(job, root / "data"):
+        why.append("the data it reads changed")
+    if rec.get("code_sha256") != code_hash():
+        why.append("the planbook package changed")
+    return why
+
+
 def run(jobs: list[Job], root: Path | None = None, n_jobs: int | None = None, progress=None) -> list[Path]:
     """Execute ``jobs`` in parallel; publish into book/ only if all succeed."""
     root = root or paths.REPO_ROOT
@@ -194,14 +281,34 @@ def run(jobs: list[Job], root: Path | None = None, n_jobs: int | None = None, pr
 
 
 # ---- the book -------------------------------------------------------------------------------
-def build_book(root: Path | None = None, strict: bool = True) -> Path:
-    """Build _build/html with Jupyter Book; replace the previous HTML only if the build succeeds."""
+def html_inputs_hash(root: Path) -> str:
+    """What the HTML is built from: the book's sources, the configuration and the package (its Sphinx extension)."""
+    files = [root / "_config.yml", root / "_toc.yml"]
+    files += [p for p in (root / "book").rglob("*") if p.is_file() and not any(
+        part.startswith(".run-") or part == ".ipynb_checkpoints" for part in p.relative_to(root / "book").parts)]
+    return hashlib.sha256((_hash_files(files, root) + code_hash()).encode()).hexdigest()
+
+
+HTML_STAMP = ".planbook-html-inputs"
+
+
+def build_book(root: Path | None = None, strict: bool = True, force: bool = False) -> tuple[Path, bool]:
+    """Build _build/html with Jupyter Book; replace the previous HTML only if the build succeeds.
+
+    Returns the HTML folder and whether it was (re)built: when nothing the HTML is made from changed
+    since the last build, the build is skipped.
+    """
     from planbook import charts
 
     root = root or paths.REPO_ROOT
     charts.write_bundle(root / "book" / "_static")
     build_root = root / "_build"
     build_root.mkdir(exist_ok=True)
+    stamp = html_inputs_hash(root)
+    html = build_root / "html"
+    if not force and (html / HTML_STAMP).exists() and (html / HTML_STAMP).read_text() == stamp \
+            and (html / "index.html").exists():
+        return html, False
     nxt = build_root / ".next"
     shutil.rmtree(nxt, ignore_errors=True)
     exe = Path(sys.executable).with_name("jupyter-book")
@@ -215,7 +322,7 @@ def build_book(root: Path | None = None, strict: bool = True) -> Path:
         log.write_text(proc.stdout + "\n" + proc.stderr, encoding="utf-8")
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
         raise RunError(f"jupyter-book build failed (full log: {log}); _build/html is unchanged.\n{tail}")
-    html = build_root / "html"
+    (nxt / "_build" / "html" / HTML_STAMP).write_text(stamp)
     old = build_root / ".old"
     shutil.rmtree(old, ignore_errors=True)
     if html.exists():
@@ -223,4 +330,4 @@ def build_book(root: Path | None = None, strict: bool = True) -> Path:
     os.replace(nxt / "_build" / "html", html)
     shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(nxt, ignore_errors=True)
-    return html
+    return html, True

@@ -49,6 +49,7 @@ METHOD_ZH = {
     "mean_of_rates": "年度增速几何平均",
     "cagr_of_levels": "水平值年均复合增速",
     "bound_each_year": "逐年对照上/下限",
+    "benchmark_trend": "与全国水平对照",
     "none": "—",
 }
 
@@ -187,6 +188,8 @@ class Chapter:
         tv = t["target_value"]
         if t["kind"] == "milestone":
             goal = esc(t["goal_status"])
+        elif t.get("benchmark_series_id"):
+            goal = "达到" + esc(self.ds.series_by_id[t["benchmark_series_id"]]["name_zh"])
         elif pd.isna(tv):
             goal = "规划未列数值"
         else:
@@ -300,6 +303,8 @@ class Chapter:
         bits.append(f"规划目标为 {cells['目标值']}（{t['target_year']} 年）。")
         if a["observed_rate"] is not None and pd.notna(a["observed_rate"]) and a["method"] in ("mean_of_rates", "cagr_of_levels"):
             bits.append(f"已公布年份的年均增速为 {fmt(round(a['observed_rate'], 1))}%。")
+        elif a["method"] == "benchmark_trend":
+            pass  # the caveat states the share of the benchmark and when they meet
         elif a["ratio"] is not None and pd.notna(a["ratio"]):
             bits.append(f"实际进度与所需进度之比为 {fmt(round(a['ratio'], 2))}（{METHOD_ZH[a['method']]}）。")
         bits.append(f"评估：{status_badge(a['status'], a['status_zh'])}")
@@ -525,3 +530,53 @@ def glue_method() -> None:
 def status_legend() -> None:
     rows = [{"状态": status_badge(st), "英文": st} for st in A.STATUSES]
     display(HTML(html_table(rows, ["状态", "英文"], caption="评估状态")))
+
+
+# ---- part 1: the 2035 outlook ----------------------------------------------------------------
+def outlook_section(ch: Chapter) -> None:
+    """Tibet against the national level for the measurable 2035 goals: table, chart, glued figures."""
+    import altair as alt
+
+    from planbook import outlook as O
+
+    rows, frames = [], []
+    for c in O.outlook(ch.ds, ch.as_of_year):
+        key = c.series_id
+        unit = ch.ds.series_by_id[c.series_id]["unit"]
+        tr_unit = "%" if c.model == "cagr" else unit
+        _glue(f"out_{key}_year", c.year if c.year is not None else "—")
+        _glue(f"out_{key}_share", round(c.share, 1) if c.share is not None else "—")
+        _glue(f"out_{key}_meet", c.meet_year if c.meet_year is not None else "—")
+        verdict = O.STATUS_ZH[c.status] + ("（趋势依据不足三年，仅供参考）" if c.thin_trend else "")
+        rows.append({
+            "指标": esc(c.label), "最新年份": str(c.year or "—"),
+            "西藏": esc(fmt(c.value, unit)), "全国": esc(fmt(c.benchmark, unit)),
+            "西藏/全国": esc(fmt(round(c.share, 1), "%")) if c.share is not None else "—",
+            "西藏趋势（每年）": esc(fmt(round(c.trend, 2), tr_unit)) if c.trend is not None else "—",
+            "全国趋势（每年）": esc(fmt(round(c.benchmark_trend, 2), tr_unit)) if c.benchmark_trend is not None else "—",
+            "按趋势达到年份": str(c.meet_year) if c.meet_year else "—",
+            "2035年前追上所需（每年）": esc(fmt(round(c.required_trend, 2), tr_unit)) if c.required_trend is not None else "—",
+            "判断": esc(verdict),
+        })
+        for who, sid in (("西藏", c.series_id), ("全国", c.benchmark_id)):
+            for r in ch.ds.observed(sid, ch.as_of_year).to_dict("records"):
+                if int(r["year"]) >= O.START:
+                    frames.append({"指标": c.label, "年份": int(r["year"]), "数值": float(r["value"]), "地区": who, "类型": "公开数据"})
+            if c.year is not None and c.trend is not None:
+                for y, v in c.projection("value" if who == "西藏" else "benchmark", range(c.year, O.GOAL_YEAR + 1)):
+                    frames.append({"指标": c.label, "年份": y, "数值": round(v, 2), "地区": who, "类型": "趋势外推"})
+    display(HTML(html_table(rows, list(rows[0]), caption=f"二〇三五年远景：西藏与全国（截至{ch.as_of_year}年的公开数据）")))
+    charts.enable()
+    df = pd.DataFrame(frames)
+    for label in df["指标"].unique():
+        d = df[df["指标"] == label]
+        color = alt.Color("地区:N", scale=alt.Scale(domain=["西藏", "全国"], range=[charts.OBSERVED, charts.TARGET]),
+                          legend=alt.Legend(title=None))
+        obs = alt.Chart(d[d["类型"] == "公开数据"]).mark_line(point=True).encode(
+            x=alt.X("年份:Q", axis=alt.Axis(format="d"), title=None), y=alt.Y("数值:Q", scale=alt.Scale(zero=False), title=label),
+            color=color, tooltip=["地区:N", "年份:Q", alt.Tooltip("数值:Q", format=",.2~f"), "类型:N"])
+        proj = alt.Chart(d[d["类型"] == "趋势外推"]).mark_line(strokeDash=[4, 4]).encode(
+            x="年份:Q", y="数值:Q", color=color, tooltip=["地区:N", "年份:Q", alt.Tooltip("数值:Q", format=",.2~f"), "类型:N"])
+        desc = f"{label}：西藏与全国的公开数据（实线）及按各自趋势外推至{O.GOAL_YEAR}年（虚线）"
+        display(Markdown(f"### {esc(label)}"))
+        display(alt.layer(obs, proj).properties(width="container", height=220, description=desc))
