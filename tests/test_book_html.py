@@ -4,6 +4,7 @@ import re
 
 from bs4 import BeautifulSoup
 
+from planbook.charts import SELECT_THRESHOLD
 from planbook.outlook import PAIRS
 from planbook.report import PART_TITLES, zh_number
 
@@ -28,7 +29,17 @@ def test_chapters_have_their_charts(html_dir, ds):
         soup = _soup(html_dir / "book" / "parts" / f"part{part:02d}.html")
         charts = soup.select("div.planbook-chart")
         extra = len(PAIRS) if part == 1 else 0  # the 2035 outlook charts
-        assert len(charts) == len(t) + extra, part
+        if part == 1:  # main indicators and the part's other targets are charted separately
+            groups = [t[t["target_id"].str.startswith("m")], t[t["target_id"].str.startswith("p")]]
+        else:
+            groups = [t]
+        expected = sum(len(g) if len(g) <= SELECT_THRESHOLD else 1 for g in groups)
+        assert len(charts) == expected + extra, part
+        for g in groups:
+            if len(g) > SELECT_THRESHOLD:  # one chart with a drop-down listing every target
+                spec = next(str(c.find_next("script")) for c in charts if "下拉菜单" in c.get("aria-label", "")
+                            and all(tid in str(c.find_next("script")) for tid in g["target_id"]))
+                assert "binding_select" not in spec and '"input":"select"' in spec
         for c in charts:
             assert c.get("aria-label"), "every chart carries a text alternative"
 
@@ -77,3 +88,21 @@ def test_scorecard_says_what_the_assessment_says(html_dir, ds):
         latest = a.loc[tid, "latest_year"]
         if latest == latest:  # not NaN
             assert f"（{int(latest)}年）" in cells[4].get_text(), tid
+
+
+def test_every_chapter_offers_its_data_as_csv(html_dir, ds):
+    import csv
+    import io
+
+    for part in range(1, 12):
+        soup = _soup(html_dir / "book" / "parts" / f"part{part:02d}.html")
+        link = soup.select_one("a.download")
+        assert link and link["href"].endswith(f"part{part:02d}.csv"), part
+        path = (html_dir / "book" / "parts" / link["href"]).resolve()
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        ids = {r["target_id"] for r in rows}
+        expected = set(ds.targets[(ds.targets["part"] == part) & ~ds.targets["target_id"].str.startswith("k")]["target_id"])
+        assert ids == expected, part
+        for r in rows:
+            if r["year"]:
+                assert r["source_url"].startswith("http") and r["source_title"], (part, r["target_id"])

@@ -80,3 +80,27 @@ def test_narrow_screen_screenshot(browser, html_dir):
     assert width <= 390 + 1, f"page scrolls horizontally at 390 px ({width} px wide)"
     assert errors == []
     page.close()
+
+
+def test_chinese_search_finds_the_right_chapter(browser, html_dir):
+    page, blocked, errors = _open(browser, (html_dir / "search.html").as_uri() + "?q=青稞")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0", timeout=30_000)
+    hits = page.locator("#search-results li a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert any("part01" in h for h in hits), hits  # 青稞产量 is main indicator m24
+    assert any("part04" in h for h in hits), hits  # 青稞 bases and varieties of part 4
+    assert blocked == [] and errors == []
+    page.close()
+
+
+def test_selection_switches_the_chart(browser, html_dir):
+    page, _, errors = _open(browser, (html_dir / "book" / "parts" / "part01.html").as_uri())
+    chart = page.locator("div.planbook-chart", has=page.locator("select")).first
+    chart.locator("svg").wait_for()
+    before = chart.locator("svg").inner_html()
+    options = chart.locator("select option").count()
+    assert options == 25
+    chart.locator("select").select_option(index=6)
+    page.wait_for_timeout(500)
+    assert chart.locator("svg").inner_html() != before
+    assert errors == []
+    page.close()

@@ -204,3 +204,67 @@ def describe(target: dict, series: dict, df: pd.DataFrame, assessment: dict | No
     if assessment:
         parts.append(f"；评估：{assessment.get('status_zh', '')}")
     return "".join(parts)
+
+
+SELECT_THRESHOLD = 6  # a part with more charted targets than this gets one chart with a selection
+
+
+def selector_chart(items: list[tuple[dict, dict, pd.DataFrame, dict | None]], sources: dict, as_of: int) -> alt.LayerChart:
+    """One chart for many targets: a drop-down (Altair's own binding, works in a static page) picks the target.
+
+    ``items`` are (target, series, observations, assessment).  Each target keeps its baseline, target
+    and missing years, as in :func:`target_chart`.
+    """
+    frames = []
+    labels = []
+    for target, series, obs, a in items:
+        unit = series.get("unit", "")
+        label = f"{target['target_id']} {target['name_zh']}（{unit}）"
+        labels.append(label)
+        start = min(int(target["baseline_year"]) if pd.notna(target.get("baseline_year")) else 2020, 2020)
+        df = _frame(obs[obs["year"] <= as_of], sources, range(start, min(max(as_of, 2021), 2025) + 1))
+        df["类别"] = "实际值"
+        df["说明"] = ""
+        a = a or {}
+        rate = target["kind"] == "annual_growth" and series.get("measure") == "rate"
+        extra = []
+        if not rate and a.get("baseline_value") is not None and pd.notna(a.get("baseline_value")) \
+                and a.get("baseline_year") is not None and pd.notna(a.get("baseline_year")):
+            extra.append({"年份": int(a["baseline_year"]), "数值": float(a["baseline_value"]), "类别": "基期",
+                          "说明": f"基期（{int(a['baseline_year'])}年）"})
+        goal = a.get("goal_value")
+        if rate and pd.notna(target.get("target_value")):
+            goal = float(target["target_value"])
+        if goal is not None and pd.notna(goal) and int(target["target_year"]) <= 2025:
+            extra.append({"年份": int(target["target_year"]), "数值": float(goal), "类别": "规划目标",
+                          "说明": f"{int(target['target_year'])}年目标"})
+        if extra:
+            df = pd.concat([df, pd.DataFrame(extra)], ignore_index=True)
+        df["指标"] = label
+        df["评估"] = a.get("status_zh", "")
+        frames.append(df)
+    data = pd.concat(frames, ignore_index=True)
+    data["数值"] = data["数值"].astype(float)
+    pick = alt.param(name="pick", value=labels[0],
+                     bind=alt.binding_select(options=labels, name="选择指标："))
+    base = alt.Chart(data).transform_filter(alt.datum["指标"] == pick)
+    x = alt.X("年份:O", title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("数值:Q", title="数值（单位见指标名）", scale=alt.Scale(zero=False))
+    tip = [alt.Tooltip("指标:N"), alt.Tooltip("年份:O"), alt.Tooltip("数值:Q", format=",.2~f"), alt.Tooltip("类别:N"),
+           alt.Tooltip("数据状态:N"), alt.Tooltip("评估:N"), alt.Tooltip("来源:N")]
+    observed = base.transform_filter(alt.datum["类别"] == "实际值").mark_line(
+        color=OBSERVED, point=alt.OverlayMarkDef(color=OBSERVED, size=50)).encode(x=x, y=y, tooltip=tip)
+    missing = base.transform_filter("datum['类别'] == '实际值' && !isValid(datum['数值'])").mark_text(
+        text="×", color="#999999", fontSize=14, baseline="bottom").encode(
+        x=x, y=alt.value(218), tooltip=[alt.Tooltip("年份:O"), alt.Tooltip("数据状态:N")])
+    marks = base.transform_filter(alt.datum["类别"] != "实际值").mark_point(size=120, filled=True).encode(
+        x=x, y=y,
+        shape=alt.Shape("类别:N", scale=alt.Scale(domain=["基期", "规划目标"], range=["square", "diamond"]),
+                        legend=alt.Legend(title=None)),
+        color=alt.Color("类别:N", scale=alt.Scale(domain=["基期", "规划目标"], range=[BASELINE, TARGET]),
+                        legend=alt.Legend(title=None)),
+        tooltip=tip)
+    desc = (f"交互图表：从下拉菜单选择本篇 {len(labels)} 项指标之一，查看其基期、规划目标和各年公开数据；"
+            "各指标的数据另见下文“图表数据（文字版）”")
+    return alt.layer(observed, missing, marks).add_params(pick).properties(
+        width="container", height=240, description=desc)

@@ -23,9 +23,16 @@ Force = Annotated[bool, typer.Option("--force", help="execute every notebook, ev
 Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="notebooks executed at once (default: number of cores)")]
 
 
-def _check(data_dir: Path) -> None:
+def _check(data_dir: Path, cache: bool = False) -> None:
+    """Validate; with ``cache``, skip when these exact files validated before (stamp in _build/)."""
     from planbook.data import validate
+    from planbook.pipeline import data_hash
 
+    stamp = paths.REPO_ROOT / "_build" / ".planbook-valid-data"
+    digest = data_hash(data_dir)
+    if cache and stamp.exists() and stamp.read_text() == digest:
+        console.print(f"[green]✓ {data_dir} is valid (unchanged since last check)[/green]")
+        return
     with console.status(f"validating {data_dir} against datapackage.json …"):
         problems = validate(data_dir)
     if problems:
@@ -33,6 +40,9 @@ def _check(data_dir: Path) -> None:
         for p in problems:
             console.print(f"  - {p}", markup=False, highlight=False)
         raise typer.Exit(1)
+    if cache:
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest)
     console.print(f"[green]✓ {data_dir} is valid[/green]")
 
 
@@ -75,7 +85,7 @@ def _run(parts, as_of: int, jobs: int | None, force: bool = False) -> None:
 @app.command("run")
 def run_cmd(part: Parts = None, as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False) -> None:
     """Validate data/, then execute the notebooks whose inputs changed with papermill into book/."""
-    _check(paths.DATA_DIR)
+    _check(paths.DATA_DIR, cache=True)
     t = time.perf_counter()
     _run(part, as_of, jobs, force)
     console.print(f"[green]✓ notebooks published in book/ ({time.perf_counter() - t:.1f} s)[/green]")
@@ -86,7 +96,7 @@ def build(as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False, skip_run:
     """Validate, execute every notebook, and build the static book into _build/html."""
     from planbook.pipeline import RunError, build_book
 
-    _check(paths.DATA_DIR)
+    _check(paths.DATA_DIR, cache=True)
     t = time.perf_counter()
     if not skip_run:
         _run(None, as_of, jobs, force)
@@ -157,6 +167,89 @@ def verify(part: Parts = None, jobs: Jobs = None) -> None:
         console.print(f"[red]✗ {len(report.mismatches)} of {report.checked} figures do not reproduce; "
                       f"{len(report.stale)} notebook(s) stale; {len(report.errors)} error(s) ({dt:.0f} s)[/red]")
         raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="saved text or HTML copy of a 统计公报, statistics release or press report")],
+    year: Annotated[Optional[int], typer.Option("--year", min=2015, max=2035, help="year the figures refer to (default: read from the text)")] = None,
+    do_apply: Annotated[bool, typer.Option("--apply", help="write the proposed rows and their source into the data folder")] = False,
+    source_url: Annotated[Optional[str], typer.Option("--source-url", help="address of the page the text was saved from (needed with --apply)")] = None,
+    source_title: Annotated[Optional[str], typer.Option("--source-title", help="title of the page (needed with --apply)")] = None,
+    publisher: Annotated[Optional[str], typer.Option("--publisher", help="who published the page (needed with --apply)")] = None,
+    published: Annotated[Optional[str], typer.Option("--published", help="publication date, YYYY-MM-DD (needed with --apply)")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="统计公报 / 统计发布 / 政府工作报告 / 新闻发布会 / 规划纲要 / 白皮书 / 媒体报道")] = "统计公报",
+    original: Annotated[str, typer.Option("--original", help="原文 or 转载")] = "原文",
+    original_publisher: Annotated[Optional[str], typer.Option("--original-publisher", help="for a reprint: who it credits")] = None,
+    source_id: Annotated[Optional[str], typer.Option("--source-id", help="source id (default: derived from the URL)")] = None,
+    data_dir: DataDir = paths.DATA_DIR,
+) -> None:
+    """Propose observation rows from a saved communiqué or release; write them with --apply."""
+    from rich.table import Table
+
+    from planbook.data import DataError, load
+    from planbook.ingest import IngestError, apply, diff, extract, read_source
+
+    if do_apply:
+        missing = [opt for opt, val in (("--source-url", source_url), ("--source-title", source_title),
+                                        ("--publisher", publisher), ("--published", published)) if not val]
+        if missing:
+            console.print(f"[red]✗ --apply needs {', '.join(missing)}; nothing was written.[/red]", highlight=False)
+            raise typer.Exit(2)
+    try:
+        ex = extract(read_source(file), year, data_dir=data_dir)
+        ds = load(data_dir)
+    except IngestError as exc:
+        console.print(f"[red]✗ {file}: {exc}[/red]", highlight=False)
+        raise typer.Exit(1)
+    except DataError as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1)
+
+    proposed = diff(ex.rows, ds)
+    if proposed:
+        from rich import box
+        from rich.console import Console
+
+        out = console if console.is_terminal else Console(stderr=True, width=160, soft_wrap=True)
+        tab = Table(title=f"{len(proposed)} figure(s) recognised for {ex.year}", box=box.SIMPLE_HEAD)
+        for name in ("series", "year", "value", "unit", "diff", "on file"):
+            tab.add_column(name, no_wrap=True)
+        tab.add_column("matched", overflow="fold")
+        colour = {"new": "green", "same": "dim", "different": "yellow"}
+        for d in proposed:
+            on_file = "" if d["existing"] is None else f"{d['existing']} ({d['existing_status']})"
+            tab.add_row(d["series_id"], str(d["year"]), d["value"], d["unit"],
+                        f"[{colour[d['status']]}]{d['status']}[/]", on_file, d["matched"])
+        out.print(tab)
+    else:
+        console.print(f"no figure of a known series recognised for {ex.year}")
+    if ex.unplaced:
+        console.print(f"[yellow]{len(ex.unplaced)} figure(s) not placed (check them by hand):[/yellow]")
+        for u in ex.unplaced:
+            console.print(f"  - {u}  [{u.reason}]", markup=False, highlight=False)
+
+    if not do_apply:
+        console.print("nothing written; add --apply --source-url … --source-title … --publisher … --published … to write")
+        return
+    source = {"url": source_url, "title": source_title, "publisher": publisher, "published": published,
+              "kind": kind, "original": original, "original_publisher": original_publisher or "",
+              "source_id": source_id or ""}
+    try:
+        written = apply(ex.rows, data_dir, source)
+    except DataError as exc:
+        console.print("[red]✗ the result would not validate; nothing was written.[/red]")
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1)
+    verbs = {"add": "added", "replace": "replaced", "none": "unchanged", "keep": "kept (最终核实 on file)"}
+    for d in proposed:
+        was = "" if d["action"] != "replace" else f" (was {d['existing']})"
+        console.print(f"  {verbs[d['action']]}: {d['series_id']} {d['year']} = {d['value']} {d['unit']}{was}", highlight=False)
+    if written:
+        console.print(f"[green]✓ {written} observation(s) written to {data_dir / 'observations.csv'}[/green]")
+    else:
+        console.print("[green]✓ nothing to change; the data folder is as it was[/green]")
 
 
 if __name__ == "__main__":

@@ -256,24 +256,43 @@ class Chapter:
                                 cls="pb-table pb-scorecard")))
 
     def charts(self, prefix: str = "") -> None:
-        """For each target with a series: a heading, a generated sentence, the chart and its data table."""
+        """For each target with a series: a heading, a generated sentence, its chart and its data table.
+
+        A part with many such targets gets one chart with a drop-down instead of a wall of charts;
+        each target keeps its sentence and its data table (the chart's text alternative).
+        """
         charts.enable()
         sources = self.ds.sources_by_id
-        shown = 0
+        items = []
         for t in self.numeric.to_dict("records"):
             sid = t["series_id"]
             if not sid or not t["target_id"].startswith(prefix):
                 continue
-            series = self.ds.series_by_id.get(sid, {})
-            obs = self.ds.observed(sid, self.as_of_year)
-            a = self.assessment(t["target_id"])
+            items.append((t, self.ds.series_by_id.get(sid, {}), self.ds.observed(sid, self.as_of_year),
+                          self.assessment(t["target_id"])))
+        if not items:
+            display(Markdown("本篇的目标暂无对应的统计指标。"))
+            return
+        many = len(items) > charts.SELECT_THRESHOLD
+        if many:
+            display(charts.selector_chart(items, sources, self.as_of_year))
+        empty = []
+        for t, series, obs, a in items:
+            if many and obs.empty:
+                empty.append((t, a))
+                continue
             display(Markdown(f"### {esc(t['name_zh'])}"))
             display(Markdown(self.sentence(t, a, series)))
-            display(charts.target_chart(t, series, obs, sources, a, self.as_of_year))
+            if not many:
+                display(charts.target_chart(t, series, obs, sources, a, self.as_of_year))
             display(HTML(self._data_table(obs, series, sources)))
-            shown += 1
-        if not shown:
-            display(Markdown("本篇的目标暂无对应的统计指标。"))
+        if empty:
+            display(Markdown(f"### 暂无公开数据的目标\n\n以下 {len(empty)} 项目标尚未找到规划期内的公开数字（图表中可选择查看其基期与目标）。"))
+            rows = [{"编号": esc(t["target_id"]), "目标": esc(t["name_zh"]),
+                     "目标值": self._target_cells(t)["目标值"] + f"（{t['target_year']}年）",
+                     "状态": status_badge(a["status"], a["status_zh"]) if a else "",
+                     "说明": esc(a["caveat"]) if a else ""} for t, a in empty]
+            display(HTML(html_table(rows, ["编号", "目标", "目标值", "状态", "说明"])))
 
     def _data_table(self, obs: pd.DataFrame, series: dict, sources: dict) -> str:
         unit = series.get("unit", "")
@@ -580,3 +599,44 @@ def outlook_section(ch: Chapter) -> None:
         desc = f"{label}：西藏与全国的公开数据（实线）及按各自趋势外推至{O.GOAL_YEAR}年（虚线）"
         display(Markdown(f"### {esc(label)}"))
         display(alt.layer(obs, proj).properties(width="container", height=220, description=desc))
+
+
+# ---- downloads ----------------------------------------------------------------------------------
+DOWNLOAD_COLUMNS = ["target_id", "name_zh", "name_en", "kind", "comparator", "unit", "baseline_year", "baseline_value",
+                    "target_year", "target_value", "attribute", "plan_ref", "series_id", "series_name_zh", "series_unit",
+                    "year", "value", "status", "note", "source_id", "source_title", "source_publisher",
+                    "source_published", "source_url"]
+
+
+def chapter_data(ch: Chapter) -> pd.DataFrame:
+    """The chapter's targets, each with every observation of its series and the source of each figure."""
+    rows = []
+    src = ch.ds.sources_by_id
+    for t in ch.targets.to_dict("records"):
+        base = {k: t[k] for k in ("target_id", "name_zh", "name_en", "kind", "comparator", "unit", "baseline_year",
+                                  "baseline_value", "target_year", "target_value", "attribute", "plan_ref", "series_id")}
+        s = ch.ds.series_by_id.get(t["series_id"], {})
+        base.update(series_name_zh=s.get("name_zh", ""), series_unit=s.get("unit", ""))
+        obs = ch.ds.observed(t["series_id"], ch.as_of_year) if t["series_id"] else pd.DataFrame()
+        if obs.empty:
+            rows.append(base)
+        for o in obs.to_dict("records"):
+            so = src.get(o["source_id"], {})
+            rows.append({**base, "year": o["year"], "value": o["value"], "status": o["status"], "note": o["note"],
+                         "source_id": o["source_id"], "source_title": so.get("title", ""),
+                         "source_publisher": so.get("publisher", ""), "source_published": so.get("published", ""),
+                         "source_url": so.get("url", "")})
+    return pd.DataFrame(rows, columns=DOWNLOAD_COLUMNS)
+
+
+def download(ch: Chapter, folder: str = "downloads") -> None:
+    """Write the chapter's data as CSV next to the page and link it (the file is published with the book)."""
+    name = f"part{ch.part:02d}.csv" if ch.part else "planbook-all.csv"
+    out = Path(folder)
+    out.mkdir(exist_ok=True)
+    df = chapter_data(ch)
+    tmp = out / (name + ".tmp")
+    df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    tmp.replace(out / name)
+    n_obs = int(df["year"].notna().sum())
+    display(Markdown(f"{{download}}`下载本章数据（CSV，{len(ch.targets)} 项目标、{n_obs} 个观测值及其来源）<{folder}/{name}>`"))

@@ -1,0 +1,443 @@
+"""A live explorer for analysts: pick a part, a target and a range of years; see chart, figures and verdict.
+
+Built on ipywidgets for use in JupyterLab (``notebooks/explorer.ipynb``).  Unlike the book's notebooks
+it does not switch Altair to the book's offline renderer (:func:`planbook.charts.enable`): charts are
+shown with Altair's default renderer.
+
+Everything shown is also kept on the object, so tests (and scripts) can drive the widgets and read
+what they display::
+
+    ex = Explorer("data")
+    ex.part.value = 4
+    ex.target.value = "p04_039"
+    ex.years.value = (2020, 2023)
+    ex.state["status_zh"], ex.html
+
+What the explorer shows for the selected target and years ``(lo, hi)``:
+
+* the chart of :func:`planbook.charts.target_chart`, given the observations from ``lo`` to ``hi``;
+* a table of those observations with their sources (title, publisher, date, URL);
+* the assessment of :mod:`planbook.assess` from the figures published for years up to ``hi``
+  (capped at the target year, as in :func:`planbook.assess.assess_all`);
+* a what-if readout: the value the latest year would have needed to meet the target
+  (:func:`needed_value`).
+
+The 13th-plan rows (``k01``…, 专栏1) are left out, as in the book's chapters (:class:`planbook.report.Chapter`).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import altair as alt
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import HTML
+
+from planbook import assess as A
+from planbook import charts
+from planbook.data import Dataset, load
+from planbook.report import KIND_ZH, METHOD_ZH, PART_TITLES, esc, fmt, html_table, status_badge, zh_number
+
+YEAR_MIN, YEAR_MAX = 2015, 2025
+DEFAULT_YEARS = (2020, 2025)
+
+# A little CSS so the tables and the status badge read well inside JupyterLab (the book has its own).
+_STYLE = (
+    "<style>"
+    ".pb-explorer table{border-collapse:collapse;margin:.4em 0;font-size:13px}"
+    ".pb-explorer th,.pb-explorer td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
+    ".pb-explorer caption{text-align:left;font-weight:bold;padding:4px 0}"
+    ".pb-explorer .pb-status{border:2px solid;border-radius:4px;padding:0 4px;white-space:nowrap}"
+    "</style>"
+)
+
+
+# ---- pure helpers -----------------------------------------------------------------------------
+def _num(x) -> float | None:
+    """A float, or None for None / NaN / pd.NA / empty text."""
+    if x is None or (isinstance(x, str) and x == ""):
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+def _int(x) -> int | None:
+    v = _num(x)
+    return None if v is None else int(v)
+
+
+def _get(assessment, key: str):
+    """A field of an :class:`~planbook.assess.Assessment` or of its ``row()`` dict."""
+    if isinstance(assessment, dict):
+        return assessment.get(key)
+    return getattr(assessment, key, None)
+
+
+def needed_value(target: dict, assessment, observations: pd.DataFrame | None = None) -> float | None:
+    """The value the assessment's latest year would have needed for the target to be met (on track).
+
+    ``target`` is a row of ``targets.csv`` (as a dict), ``assessment`` the
+    :class:`~planbook.assess.Assessment` of that target (or its ``row()`` dict) and ``observations``
+    the series' observations (columns ``year`` and ``value``; only needed for real-rate series).
+    Let ``b`` and ``x_b`` be the assessment's baseline year and value, ``t`` its latest year, ``T``
+    the target year, ``V`` the target value and ``goal`` the level to reach by ``T`` (``V`` itself,
+    or for cumulative targets the level the assessment derived from it).
+
+    * ``level``, ``count``, ``cumulative_change``, ``cumulative_growth``: the level on the required
+      path at ``t``.  For the growth-ratio method ``x_b * (1 + r_req) ** (t - b)`` with
+      ``r_req = (goal / x_b) ** (1 / (T - b)) - 1``; for the distance-share method the straight line
+      ``x_b + (goal - x_b) * (t - b) / (T - b)``.  Where the baseline is not before ``T``: ``goal``.
+    * ``ceiling`` and ``floor``: the bound ``V``, which holds every year.
+    * ``annual_growth`` of a nominal level (method ``cagr_of_levels``): ``x_b * (1 + V/100) ** (t - b)``.
+    * ``annual_growth`` of a published real-rate series (method ``mean_of_rates``): the rate (in %)
+      year ``t`` would have needed so that the geometric mean of the published rates of the years
+      ``b < y <= t`` equals ``V``, i.e. ``((1 + V/100) ** n / prod_{b<y<t}(1 + r_y/100) - 1) * 100``
+      with ``n`` the number of those years (years without a published rate are not counted, as in
+      the assessment).
+    * a target stated relative to a benchmark series: the benchmark's value once ``t >= T``, else
+      None (the trend, not a level, decides before the target year).
+
+    Returns None when there is nothing to compute: no target value, no figure after the baseline,
+    or the assessment is ``not_assessable`` / ``insufficient_data``.
+    """
+    kind = target["kind"]
+    method = _get(assessment, "method") or ""
+    status = _get(assessment, "status")
+    t = _int(_get(assessment, "latest_year"))
+    b = _int(_get(assessment, "baseline_year"))
+    T = int(target["target_year"])
+    V = _num(target.get("target_value"))
+    if t is None or status in ("not_assessable", "insufficient_data") or kind == "milestone":
+        return None
+
+    if method == "benchmark_trend":
+        goal = _num(_get(assessment, "goal_value"))
+        return goal if t >= T else None
+
+    if kind in ("ceiling", "floor"):
+        return V
+
+    if kind == "annual_growth":
+        if V is None or b is None:
+            return None
+        if method == "mean_of_rates":
+            if observations is None:
+                return None
+            o = observations[["year", "value"]].dropna()
+            pts = {int(y): float(v) for y, v in zip(o["year"], o["value"])}
+            years = [y for y in pts if b < y <= t]
+            if t not in pts:
+                years.append(t)  # the latest year is the one whose rate we solve for
+            prod_others = 1.0
+            for y in years:
+                if y != t:
+                    prod_others *= 1.0 + pts[y] / 100.0
+            return ((1.0 + V / 100.0) ** len(years) / prod_others - 1.0) * 100.0
+        x_b = _num(_get(assessment, "baseline_value"))
+        if x_b is None:
+            return None
+        return x_b * (1.0 + V / 100.0) ** (t - b)
+
+    # a level to reach by T (level, count, cumulative_change, cumulative_growth)
+    goal = _num(_get(assessment, "goal_value"))
+    x_b = _num(_get(assessment, "baseline_value"))
+    if goal is None:
+        goal = V
+    if goal is None:
+        return None
+    if x_b is None or b is None or T <= b or method == "bound_each_year":
+        return goal
+    share = min(max((t - b) / (T - b), 0.0), 1.0)
+    if method == "distance_share" or x_b <= 0 or goal <= 0:
+        return x_b + (goal - x_b) * share
+    return x_b * (goal / x_b) ** share
+
+
+def _higher_is_better(target: dict, assessment, series: dict) -> bool:
+    """Whether the target asks for at least (True) or at most (False) the needed value."""
+    kind, comp = target["kind"], target.get("comparator") or ""
+    if kind == "ceiling" or comp == "<=":
+        return False
+    if kind in ("floor", "annual_growth") or comp == ">=":
+        return True
+    x_b, goal = _num(_get(assessment, "baseline_value")), _num(_get(assessment, "goal_value"))
+    if x_b is not None and goal is not None and x_b != goal:
+        return goal > x_b
+    return series.get("higher_is_better") is not False
+
+
+def _display_data(obj) -> dict:
+    """One output of an Output widget, from an object with ``_repr_mimebundle_`` or ``_repr_html_``.
+
+    Building the bundle here (instead of ``Output.append_display_data``) needs no IPython shell, so
+    the explorer renders the same way in a kernel and in a plain Python process (tests).
+    """
+    if hasattr(obj, "_repr_mimebundle_"):
+        r = obj._repr_mimebundle_()
+        data, meta = r if isinstance(r, tuple) else (r, {})
+    else:
+        data, meta = {"text/html": obj._repr_html_()}, {}
+    data = dict(data)
+    data.setdefault("text/plain", "")
+    return {"output_type": "display_data", "data": data, "metadata": dict(meta or {})}
+
+
+# ---- the explorer -----------------------------------------------------------------------------
+class Explorer:
+    """Widgets to explore one target at a time: chart, figures with sources, assessment, what-if.
+
+    Attributes that tests and scripts use: ``part``, ``target``, ``years`` (the controls),
+    ``output`` and ``what_if`` (Output areas), ``state`` (what is shown, as a dict), ``html`` (the
+    last rendered HTML of the table and assessment), ``what_if_html``, ``chart`` (the last Altair
+    chart) and ``widget`` (the VBox to display).
+    """
+
+    def __init__(self, data_dir: str | Path | None = None, as_of_year: int = 2025):
+        from planbook.paths import DATA_DIR
+
+        self.as_of_year = int(as_of_year)
+        self.ds: Dataset = load(Path(data_dir) if data_dir else DATA_DIR, validate_first=False)
+        # The book's offline renderer only works inside the built book; JupyterLab needs Altair's own.
+        if alt.renderers.active == "planbook":
+            alt.renderers.enable("default")
+
+        self.state: dict = {}
+        self.html: str = ""
+        self.what_if_html: str = ""
+        self.chart: alt.TopLevelMixin | None = None
+        self._busy = False
+
+        wide = {"description_width": "initial"}
+        self.part = widgets.Dropdown(
+            options=[(f"第{zh_number(p)}篇 {PART_TITLES[p]}", p) for p in range(1, 12)],
+            value=1, description="篇：", style=wide, layout=widgets.Layout(width="32em"))
+        self.target = widgets.Dropdown(options=self._target_options(1), description="目标：", style=wide,
+                                       layout=widgets.Layout(width="32em"))
+        hi = min(DEFAULT_YEARS[1], self.as_of_year)
+        self.years = widgets.IntRangeSlider(
+            value=(min(DEFAULT_YEARS[0], hi), hi), min=YEAR_MIN, max=YEAR_MAX, step=1, description="年份：",
+            style=wide, continuous_update=False, layout=widgets.Layout(width="32em"))
+        self.what_if = widgets.Output(layout=widgets.Layout(border="1px solid #ddd", padding="4px"))
+        self.output = widgets.Output()
+        self._widget = widgets.VBox([
+            widgets.HTML(f"<b>规划目标浏览器</b>（数据截至{self.as_of_year}年）"),
+            self.part, self.target, self.years, self.what_if, self.output,
+        ])
+
+        self.part.observe(self._on_part, names="value")
+        self.target.observe(self._on_change, names="value")
+        self.years.observe(self._on_change, names="value")
+        self.render()
+
+    # ---- controls ---------------------------------------------------------------------------
+    @property
+    def widget(self) -> widgets.VBox:
+        """The explorer's widgets, to display in a notebook."""
+        return self._widget
+
+    def part_targets(self, part: int) -> pd.DataFrame:
+        """The part's numeric targets that have a series (13th-plan rows excluded)."""
+        t = self.ds.targets
+        t = t[(t["part"] == part) & (t["kind"] != "milestone") & (t["series_id"] != "")
+              & ~t["target_id"].str.startswith("k")]
+        return t.reset_index(drop=True)
+
+    def _target_options(self, part: int) -> list[tuple[str, str]]:
+        return [(f"{r['target_id']} {r['name_zh']}", r["target_id"]) for r in self.part_targets(part).to_dict("records")]
+
+    def _on_part(self, change) -> None:
+        self._busy = True  # one render for the part change, not one per option update
+        try:
+            options = self._target_options(change["new"])
+            self.target.options = options
+            self.target.value = options[0][1] if options else None
+        finally:
+            self._busy = False
+        self.render()
+
+    def _on_change(self, change) -> None:
+        if not self._busy:
+            self.render()
+
+    def _range(self) -> tuple[int, int]:
+        lo, hi = (int(y) for y in self.years.value)
+        hi = min(hi, self.as_of_year)
+        return min(lo, hi), hi
+
+    # ---- rendering --------------------------------------------------------------------------
+    def render(self) -> dict:
+        """Recompute everything for the current selection, refresh both Output areas; return ``state``."""
+        tid = self.target.value
+        lo, hi = self._range()
+        if tid is None:
+            self.chart = None
+            self.state = {"target_id": None, "part": self.part.value, "years": (lo, hi), "status": None,
+                          "status_zh": None, "latest_year": None, "latest_value": None, "needed_value": None,
+                          "n_observations": 0, "sources": []}
+            self.html = _STYLE + '<div class="pb-explorer"><p>本篇没有对应统计指标的量化目标。</p></div>'
+            self.what_if_html = '<div class="pb-explorer"><p>—</p></div>'
+            self._show([], [HTML(self.what_if_html)])
+            return self.state
+
+        t = self.ds.targets.set_index("target_id").loc[tid].to_dict()
+        t["target_id"] = tid
+        sid = t["series_id"]
+        series = self.ds.series_by_id.get(sid, {})
+        sources = self.ds.sources_by_id
+        a = self._assess(t, hi)
+        row = a.row()
+        obs_all = self.ds.observed(sid, hi)
+        shown = obs_all[obs_all["year"] >= lo].reset_index(drop=True)
+        need = needed_value(t, a, obs_all)
+
+        self.chart = self._chart(t, series, shown, sources, row, lo, hi)
+        self.html = self._html(t, series, a, shown, sources, lo, hi)
+        self.what_if_html = self._what_if(t, series, a, need)
+        self.state = {
+            "target_id": tid,
+            "part": self.part.value,
+            "years": (lo, hi),
+            "status": a.status,
+            "status_zh": a.status_zh,
+            "method": a.method,
+            "baseline_year": a.baseline_year,
+            "baseline_value": a.baseline_value,
+            "latest_year": a.latest_year,
+            "latest_value": a.latest_value,
+            "target_value": a.target_value,
+            "needed_value": need,
+            "n_observations": int(len(shown)),
+            "sources": list(dict.fromkeys(shown["source_id"])),
+        }
+        self._show([self.chart, HTML(self.html)], [HTML(self.what_if_html)])
+        return self.state
+
+    def _assess(self, t: dict, hi: int) -> A.Assessment:
+        sid = t["series_id"]
+        upto = min(hi, int(t["target_year"]))  # figures after the target year don't change its verdict
+        if t.get("benchmark_series_id"):
+            return A.assess_benchmark(t, self.ds, upto)
+        return A.assess_target(t, self.ds.observed(sid, upto), upto, breaks=self.ds.breaks_of(sid),
+                               series=self.ds.series_by_id.get(sid, {}))
+
+    def _show(self, main: list, what_if: list) -> None:
+        self.output.outputs = tuple(_display_data(o) for o in main)
+        self.what_if.outputs = tuple(_display_data(o) for o in what_if)
+
+    def _chart(self, t: dict, series: dict, shown: pd.DataFrame, sources: dict, row: dict, lo: int, hi: int):
+        chart = charts.target_chart(t, series, shown, sources, row, hi)
+        # target_chart marks every year of its axis without a figure as 暂无数据; years outside the
+        # selected range were filtered out here, not missing, so drop their marks.
+        for layer in getattr(chart, "layer", []):
+            data = getattr(layer, "data", None)
+            if (isinstance(data, pd.DataFrame) and "数据状态" in data.columns and "年份" in data.columns
+                    and len(data) and (data["数据状态"] == "暂无数据").all()):
+                layer.data = data[(data["年份"] >= lo) & (data["年份"] <= hi)]
+        return chart
+
+    def _goal_text(self, t: dict, unit: str) -> str:
+        tv = _num(t.get("target_value"))
+        if t.get("benchmark_series_id"):
+            return "达到" + esc(self.ds.series_by_id[t["benchmark_series_id"]]["name_zh"])
+        if tv is None:
+            return "规划未列数值"
+        comp = {">=": "≥", "<=": "≤", "=": ""}.get(t.get("comparator") or "", "")
+        prefix = {"annual_growth": "年均", "cumulative_change": "累计", "cumulative_growth": "累计增长",
+                  "ceiling": "每年不高于", "floor": "每年不低于"}.get(t["kind"], "")
+        if t["kind"] in ("ceiling", "floor"):
+            comp = ""
+        u = "%" if t["kind"] in ("annual_growth", "cumulative_growth") else (t.get("unit") or unit)
+        return esc(f"{prefix}{comp}{fmt(tv, u)}")
+
+    def _html(self, t: dict, series: dict, a: A.Assessment, shown: pd.DataFrame, sources: dict,
+              lo: int, hi: int) -> str:
+        unit = series.get("unit", "")
+        rate = a.method == "mean_of_rates"
+        base = "—"
+        if a.baseline_value is not None:
+            base = f"{fmt(a.baseline_value, unit)}（{a.baseline_year}年）"
+        elif a.baseline_year is not None and rate:
+            base = f"{a.baseline_year}年（增速自{a.baseline_year + 1}年起计）"
+        latest = "暂无数据" if a.latest_year is None else f"{fmt(a.latest_value, unit)}（{a.latest_year}年）"
+        observed = "—"
+        if a.observed_rate is not None:
+            u = "%" if a.method in ("growth_ratio", "mean_of_rates", "cagr_of_levels") else unit
+            observed = f"{fmt(round(a.observed_rate, 2), u)}/年"
+        info = [
+            {"项目": "评估", "内容": status_badge(a.status, a.status_zh)
+                + (f"，期末结论：{A.FINAL_ZH[a.final_2025]}" if a.final_2025 != "unknown" else "")},
+            {"项目": "指标", "内容": esc(f"{series.get('name_zh', t['series_id'])}（{t['series_id']}，单位：{unit}）")},
+            {"项目": "类型", "内容": esc(KIND_ZH.get(t["kind"], t["kind"]))},
+            {"项目": "基期", "内容": esc(base)},
+            {"项目": "最新", "内容": esc(latest)},
+            {"项目": "目标", "内容": f"{self._goal_text(t, unit)}（{t['target_year']}年）"},
+            {"项目": "实际年均变化", "内容": esc(observed)},
+            {"项目": "方法", "内容": esc(METHOD_ZH.get(a.method, a.method))},
+            {"项目": "说明", "内容": esc(a.caveat) or "—"},
+        ]
+        parts = [_STYLE, '<div class="pb-explorer">',
+                 html_table(info, ["项目", "内容"],
+                            caption=f"{t['target_id']} {t['name_zh']}：评估（依据{min(hi, int(t['target_year']))}年及以前的公开数据）")]
+        if shown.empty:
+            parts.append(f'<p class="pb-nodata">{lo}—{hi}年暂无公开数据。</p>')
+        else:
+            rows = []
+            for o in shown.to_dict("records"):
+                src = sources.get(o["source_id"], {})
+                url = src.get("url", "")
+                rows.append({
+                    "年份": str(int(o["year"])),
+                    "数值": esc(fmt(o["value"], unit)),
+                    "数据状态": esc(o["status"]),
+                    "来源编号": esc(o["source_id"]),
+                    "标题": esc(src.get("title", "")),
+                    "发布者": esc(src.get("publisher", "")),
+                    "日期": esc(src.get("published", "")),
+                    "链接": f'<a href="{esc(url)}" target="_blank" rel="noopener">{esc(url)}</a>' if url else "",
+                    "说明": esc(o.get("note", "")),
+                })
+            parts.append(html_table(rows, ["年份", "数值", "数据状态", "来源编号", "标题", "发布者", "日期", "链接", "说明"],
+                                    caption=f"{lo}—{hi}年的公开数据（{len(rows)} 条）"))
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _what_if(self, t: dict, series: dict, a: A.Assessment, need: float | None) -> str:
+        unit = series.get("unit", "")
+        out = ['<div class="pb-explorer"><b>假设分析：</b>']
+        if need is None:
+            why = a.caveat or a.status_zh
+            if a.method == "benchmark_trend":
+                why = f"目标年（{a.target_year}年）之前按趋势判断，不设当年所需值"
+            out.append(esc(f"无法计算最新年份所需的数值（{why}）。") + "</div>")
+            return "".join(out)
+        t_year, actual = a.latest_year, a.latest_value
+        higher = _higher_is_better(t, a, series)
+        bound = "至少" if higher else "至多"
+        ok = actual is not None and (actual >= need - 1e-9 if higher else actual <= need + 1e-9)
+        verdict = "已满足" if ok else "未满足"
+        V = _num(t.get("target_value"))
+        if a.method == "mean_of_rates":
+            text = (f"{t_year}年增速需{bound}为 {fmt(round(need, 2), '%')}，{a.baseline_year + 1}—{t_year}年已公布增速的"
+                    f"几何平均才能达到年均 {fmt(V, '%')} 的目标；实际为 {fmt(actual, '%')}（{verdict}）。")
+        elif a.method == "cagr_of_levels":
+            text = (f"按{a.baseline_year}年 {fmt(a.baseline_value, unit)} 年均增长 {fmt(V, '%')} 计算，{t_year}年应{bound}达到 "
+                    f"{fmt(round(need, 2), unit)}；实际为 {fmt(actual, unit)}（{verdict}）。")
+        elif t["kind"] in ("ceiling", "floor"):
+            text = (f"{'上限' if t['kind'] == 'ceiling' else '下限'}为 {fmt(need, unit)}，每年须{bound}为此值；"
+                    f"{t_year}年实际为 {fmt(actual, unit)}（{verdict}）。")
+        elif a.method == "benchmark_trend":
+            text = (f"{t_year}年须{bound}达到{esc(self.ds.series_by_id[t['benchmark_series_id']]['name_zh'])} "
+                    f"{fmt(need, unit)}；实际为 {fmt(actual, unit)}（{verdict}）。")
+        else:
+            path = {"distance_share": "按直线（距离占比法）", "growth_ratio": "按所需年均增速（增长比率法）"}.get(a.method, "")
+            text = (f"从{a.baseline_year}年 {fmt(a.baseline_value, unit)} 到{a.target_year}年 {fmt(a.goal_value, unit)}，"
+                    f"{path}{t_year}年应{bound}达到 {fmt(round(need, 2), unit)}；实际为 {fmt(actual, unit)}（{verdict}）。")
+        out.append(esc(text) + "</div>")
+        return "".join(out)

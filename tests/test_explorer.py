@@ -1,0 +1,256 @@
+"""The analysts' explorer: widgets driven programmatically, the what-if computation, the notebook."""
+
+import altair as alt
+import nbformat
+import pandas as pd
+import pytest
+
+from planbook import assess as A
+from planbook import charts, paths
+from planbook.explorer import Explorer, needed_value
+from planbook.report import PART_TITLES, esc
+
+NOTEBOOK = paths.REPO_ROOT / "notebooks" / "explorer.ipynb"
+
+
+@pytest.fixture
+def ex():
+    return Explorer(paths.DATA_DIR, 2025)
+
+
+def latest_obs(ds, series_id: str, upto: int) -> pd.Series:
+    o = ds.observed(series_id, upto)
+    return o.iloc[-1]
+
+
+# ---- widgets driven programmatically ------------------------------------------------------------
+def test_defaults(ex):
+    assert ex.part.value == 1
+    assert [v for _, v in ex.part.options] == list(range(1, 12))
+    assert all(PART_TITLES[v] in label for label, v in ex.part.options)
+    assert ex.years.value == (2020, 2025) and (ex.years.min, ex.years.max) == (2015, 2025)
+    assert ex.target.options[0] == ("m01 地区生产总值增速", "m01")
+    assert ex.state["target_id"] == "m01"
+    assert ex.widget is ex.widget and ex.what_if in ex.widget.children and ex.output in ex.widget.children
+
+
+def test_urban_income_latest_figure(ex, ds):
+    ex.target.value = "m07"
+    latest = latest_obs(ds, "urban_income", 2025)
+    assert ex.state["target_id"] == "m07"
+    assert ex.state["latest_year"] == int(latest["year"])
+    assert ex.state["latest_value"] == pytest.approx(float(latest["value"]))
+    shown = ds.observed("urban_income", 2025)
+    shown = shown[shown["year"] >= 2020]
+    assert ex.state["n_observations"] == len(shown)
+    assert ex.state["sources"] == list(dict.fromkeys(shown["source_id"]))
+
+
+def test_narrowing_years_changes_latest(ex, ds):
+    ex.target.value = "m07"
+    before = ex.state["latest_year"]
+    ex.years.value = (2020, 2023)
+    latest = latest_obs(ds, "urban_income", 2023)
+    assert ex.state["latest_year"] <= 2023 < before
+    assert ex.state["latest_year"] == int(latest["year"])
+    assert ex.state["latest_value"] == pytest.approx(float(latest["value"]))
+    shown = ds.observed("urban_income", 2023)
+    shown = shown[shown["year"] >= 2020]
+    assert ex.state["n_observations"] == len(shown)
+    assert ex.state["years"] == (2020, 2023)
+    # the assessment uses only the figures up to 2023, as assess_target does
+    a = A.assess_target(ds.targets.set_index("target_id").loc["m07"].to_dict() | {"target_id": "m07"},
+                        ds.observed("urban_income", 2023), 2023, series=ds.series_by_id["urban_income"])
+    assert ex.state["status"] == a.status and ex.state["status_zh"] == a.status_zh
+    assert a.status_zh in ex.html
+
+
+def test_lower_bound_only_filters_what_is_shown(ex, ds):
+    ex.target.value = "m07"
+    ex.years.value = (2024, 2025)
+    o = ds.observed("urban_income", 2025)
+    o = o[o["year"] >= 2024]
+    assert ex.state["sources"] == list(o["source_id"])
+    assert ex.state["latest_year"] == 2025
+    hidden = ds.observed("urban_income", 2023)["source_id"]
+    for sid in hidden:
+        assert sid not in ex.html
+
+
+def test_switching_part_updates_targets(ex, ds):
+    ex.part.value = 4
+    t = ds.targets
+    expected = t[(t["part"] == 4) & (t["kind"] != "milestone") & (t["series_id"] != "")]
+    assert [v for _, v in ex.target.options] == list(expected["target_id"])
+    assert all(label == f"{tid} {name}" for (label, _), tid, name in
+               zip(ex.target.options, expected["target_id"], expected["name_zh"]))
+    assert ex.target.value == expected["target_id"].iloc[0]
+    assert ex.state["target_id"] == ex.target.value and ex.state["part"] == 4
+    ex.target.value = "p04_039"
+    ex.years.value = (2020, 2023)
+    assert ex.state["target_id"] == "p04_039"
+    assert ex.state["status"] == "insufficient_data" and ex.state["needed_value"] is None
+    assert "p04_039" in ex.html and "暂无公开数据" in ex.html
+    ex.part.value = 1
+    assert {v for _, v in ex.target.options} == set(t[(t["part"] == 1) & (t["kind"] != "milestone")
+                                                       & (t["series_id"] != "")
+                                                       & ~t["target_id"].str.startswith("k")]["target_id"])
+
+
+def test_part_without_series(ex):
+    ex.part.value = 11
+    assert ex.target.options == () and ex.target.value is None
+    assert ex.state["target_id"] is None and ex.state["n_observations"] == 0
+    assert "没有" in ex.html
+
+
+def test_html_lists_sources_of_shown_observations(ex, ds):
+    ex.target.value = "m01"
+    ex.years.value = (2021, 2024)
+    o = ds.observed("gdp_real_growth", 2024)
+    o = o[o["year"] >= 2021]
+    assert ex.state["sources"] == list(dict.fromkeys(o["source_id"]))
+    for sid in o["source_id"]:
+        src = ds.sources_by_id[sid]
+        assert sid in ex.html
+        for field in ("title", "publisher", "published"):
+            assert esc(src[field]) in ex.html
+        assert esc(src["url"]) in ex.html
+    # the Output area shows the chart and this HTML; the what-if area its readout
+    assert len(ex.output.outputs) == 2
+    assert ex.output.outputs[1]["data"]["text/html"] == ex.html
+    assert ex.what_if.outputs[0]["data"]["text/html"] == ex.what_if_html
+
+
+def test_chart_uses_range(ex):
+    ex.target.value = "m07"
+    ex.years.value = (2021, 2023)
+    spec = ex.chart.to_dict()
+    missing_years = set()
+    for layer in spec["layer"]:
+        mark = layer["mark"]
+        if isinstance(mark, dict) and mark.get("type") == "text":
+            rows = spec["datasets"][layer["data"]["name"]]
+            missing_years |= {r["年份"] for r in rows}
+    assert missing_years <= set(range(2021, 2024))  # years outside the range are not marked 暂无数据
+
+
+def test_real_rate_what_if_meets_target_exactly(ex, ds):
+    ex.target.value = "m01"
+    s = ex.state
+    assert s["needed_value"] is not None
+    o = ds.observed("gdp_real_growth", s["latest_year"])
+    others = [float(v) for y, v in zip(o["year"], o["value"]) if 2020 < y < s["latest_year"]]
+    assert A.geometric_mean_rate(others + [s["needed_value"]]) == pytest.approx(7.5)
+    assert "假设分析" in ex.what_if_html
+
+
+def test_explorer_does_not_use_the_offline_renderer():
+    before = alt.renderers.active
+    try:
+        charts.enable()
+        Explorer(paths.DATA_DIR)
+        assert alt.renderers.active == "default"
+    finally:
+        alt.renderers.enable(before)
+
+
+# ---- needed_value on synthetic targets ---------------------------------------------------------
+def target(kind="level", base=(2020, 100.0), goal=(2025, 150.0), comparator="", unit="万吨"):
+    return {
+        "target_id": "t1", "series_id": "s1", "kind": kind, "comparator": comparator, "unit": unit,
+        "baseline_year": base[0] if base else None, "baseline_value": base[1] if base else None,
+        "baseline_unit": unit, "target_year": goal[0], "target_value": goal[1],
+    }
+
+
+def obs(points: dict) -> pd.DataFrame:
+    return pd.DataFrame({"year": list(points), "value": list(points.values())})
+
+
+LEVEL = {"unit": "万吨", "measure": "level", "higher_is_better": True}
+SHARE = {"unit": "%", "measure": "share", "higher_is_better": True}
+RATE = {"unit": "%", "measure": "rate", "higher_is_better": True}
+
+
+def test_needed_value_level_growth_ratio():
+    t, o = target(), obs({2020: 100, 2023: 130})
+    a = A.assess_target(t, o, 2025, series=LEVEL)
+    r_req = (150 / 100) ** (1 / 5) - 1  # by hand: 8.447 % a year
+    assert needed_value(t, a, o) == pytest.approx(100 * (1 + r_req) ** 3)
+    assert needed_value(t, a, o) == pytest.approx(127.5425, abs=1e-4)
+    assert needed_value(t, a.row(), o) == pytest.approx(127.5425, abs=1e-3)  # the CSV row works too
+
+
+def test_needed_value_distance_share():
+    t, o = target(base=(2020, 92.0), goal=(2025, 97.0), unit="%"), obs({2020: 92, 2022: 93})
+    a = A.assess_target(t, o, 2025, series=SHARE)
+    assert a.method == "distance_share"
+    assert needed_value(t, a, o) == pytest.approx(92 + 5 * 2 / 5)
+
+
+def test_needed_value_cumulative_change():
+    t, o = target(kind="cumulative_change", goal=(2025, 50.0)), obs({2020: 100, 2024: 130})
+    a = A.assess_target(t, o, 2025, series=LEVEL)
+    assert needed_value(t, a, o) == pytest.approx(100 * 1.5 ** (4 / 5))
+
+
+def test_needed_value_bounds():
+    for kind in ("ceiling", "floor"):
+        t, o = target(kind=kind, goal=(2025, 5.0)), obs({2020: 4, 2023: 6})
+        a = A.assess_target(t, o, 2025, series=LEVEL)
+        assert needed_value(t, a, o) == 5.0
+
+
+def test_needed_value_growth_of_a_nominal_level():
+    t = target(kind="annual_growth", base=(2020, 1000.0), goal=(2025, 8.0), unit="%")
+    o = obs({2020: 1000, 2023: 1200})
+    a = A.assess_target(t, o, 2025, series={"unit": "元", "measure": "level"})
+    assert a.method == "cagr_of_levels"
+    assert needed_value(t, a, o) == pytest.approx(1000 * 1.08 ** 3)
+
+
+def test_needed_value_real_rate_series():
+    t = target(kind="annual_growth", base=(2020, 1000.0), goal=(2025, 7.0), unit="%")
+    o = obs({2019: 3.0, 2020: 2.0, 2021: 5.0, 2022: 6.0, 2023: 4.0})
+    a = A.assess_target(t, o, 2025, series=RATE)
+    assert a.method == "mean_of_rates"
+    v = needed_value(t, a, o)
+    assert v == pytest.approx((1.07 ** 3 / (1.05 * 1.06) - 1) * 100)
+    assert A.geometric_mean_rate([5.0, 6.0, v]) == pytest.approx(7.0)
+
+
+def test_needed_value_none_when_nothing_to_compute():
+    t = target(goal=(2025, None))
+    a = A.assess_target(t, obs({2020: 100}), 2025, series=LEVEL)
+    assert needed_value(t, a, obs({2020: 100})) is None  # no target value
+    t = target()
+    a = A.assess_target(t, obs({2020: 100}), 2025, series=LEVEL)
+    assert a.status == "insufficient_data" and needed_value(t, a, obs({2020: 100})) is None
+    t, o = target(kind="annual_growth", goal=(2025, None), unit="%"), obs({2020: 100, 2021: 101})
+    a = A.assess_target(t, o, 2025, series=LEVEL)
+    assert a.status == "not_assessable" and needed_value(t, a, o) is None
+
+
+# ---- the notebook ------------------------------------------------------------------------------
+def test_notebook_is_a_clean_template():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert [c["id"] for c in nb.cells] == [f"explorer-{i:02d}" for i in range(len(nb.cells))]
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    assert 'data_dir = "../data"' in params[0].source and "as_of_year = 2025" in params[0].source
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    assert "charts.enable" not in "".join(c.source for c in nb.cells)
+
+
+def test_notebook_executes_headless(tmp_path):
+    import papermill as pm
+
+    out = tmp_path / "explorer.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), kernel_name="python3",
+                        progress_bar=False, log_output=False)
+    nb = nbformat.read(out, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+    shown = code[-1]["outputs"]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in shown)
