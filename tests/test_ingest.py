@@ -510,3 +510,40 @@ def test_cli_errors_are_clear(data_copy, tmp_path):
     p.write_text("2024年,全区地区生产总值2841.37亿元。", encoding="utf-8")
     r = runner.invoke(app, ["ingest", str(p), "--data-dir", str(bad)])
     assert r.exit_code == 1 and "sources.csv" in r.output
+
+
+def test_ingested_release_reaches_the_rebuilt_chapter(tmp_path):
+    """End to end: ingest --apply into a copy of the project, re-run part 1, the new figure is shown."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    from planbook import paths, pipeline
+
+    root = tmp_path / "proj"
+    for d in ("data", "notebooks", "book"):
+        shutil.copytree(paths.REPO_ROOT / d, root / d, ignore=shutil.ignore_patterns(".run-*", "_static"))
+    release = tmp_path / "release.txt"
+    # A release written for this test in the usual phrasing; its figures are invented and stay in the copy.
+    release.write_text("西藏自治区2024年国民经济和社会发展统计公报\n"
+                       "年末全区常住人口365.10万人，常住人口城镇化率39.87%。\n", encoding="utf-8")
+    env = {**os.environ, "PLANBOOK_ROOT": str(root), "COLUMNS": "200"}
+    bin_ = Path(sys.executable).parent
+    p = subprocess.run([str(bin_ / "planbook"), "ingest", str(release), "--data-dir", str(root / "data"), "--apply",
+                        "--source-url", "https://example.org/xizang-2024-gongbao.html", "--source-title", "测试公报",
+                        "--publisher", "测试发布者", "--published", "2025-04-01"],
+                       capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    stale = [j.name for j in pipeline.jobs_for(None, root=root) if pipeline.staleness(j, root)]
+    assert "part01" in stale  # urbanization is main indicator m02
+    p = subprocess.run([str(bin_ / "planbook"), "run", "--part", "1"], capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    nb = nbformat.read(root / "book" / "parts" / "part01.ipynb", as_version=4)
+    shown = "".join(o.get("data", {}).get("text/html", "") + o.get("data", {}).get("text/markdown", "")
+                    for c in nb.cells for o in c.get("outputs", []))
+    assert "39.87%（2024年）" in shown  # the scorecard's latest figure
+    assert "测试公报" in shown  # and its source
