@@ -106,3 +106,8 @@ def test_every_chapter_offers_its_data_as_csv(html_dir, ds):
         for r in rows:
             if r["year"]:
                 assert r["source_url"].startswith("http") and r["source_title"], (part, r["target_id"])
+
+
+def test_chapter_pages_weigh_at_most_300_kb(html_dir):
+    for page in sorted((html_dir / "book").rglob("*.html")):
+        assert page.stat().st_size <= 300 * 1024, f"{page.name}: {page.stat().st_size} bytes"

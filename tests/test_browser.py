@@ -69,6 +69,14 @@ def test_part1_scorecard_shows_25_indicators(browser, html_dir):
     page.close()
 
 
+def test_every_chapter_fits_a_390_pixel_screen(browser, html_dir):
+    for path in sorted((html_dir / "book").rglob("*.html")):
+        page, _, _ = _open(browser, path.as_uri(), width=390)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 391, f"{path.name} scrolls horizontally at 390 px ({width} px wide)"
+        page.close()
+
+
 def test_narrow_screen_screenshot(browser, html_dir):
     ARTIFACTS.mkdir(exist_ok=True)
     page, _, errors = _open(browser, (html_dir / "book" / "parts" / "part01.html").as_uri(), width=390)
