@@ -205,7 +205,7 @@ def execute_job(job: Job, staging: Path, root: Path) -> Path:
     try:
         pm.execute_notebook(str(job.template), str(staged), parameters=job.parameters, cwd=str(job.cwd),
                             kernel_name="python3", progress_bar=False, log_output=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         raise RunError(f"{job.template.relative_to(root)}: cell {exc.exec_count or exc.cell_index} failed: "
                        f"{exc.ename}: {exc.evalue}") from None
