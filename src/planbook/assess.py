@@ -140,15 +140,20 @@ def category(ratio: float) -> str:
     return "deterioration"
 
 
-def _num(x) -> float | None:
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+def number(x) -> float | None:
+    """A float, or None for None / NaN / pd.NA / empty text."""
+    if x is None or (isinstance(x, str) and x == ""):
         return None
     try:
         if pd.isna(x):
             return None
     except (TypeError, ValueError):
         pass
-    return float(x)
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+_num = number
 
 
 def _int(x) -> int | None:

@@ -55,17 +55,7 @@ _STYLE = (
 
 
 # ---- pure helpers -----------------------------------------------------------------------------
-def _num(x) -> float | None:
-    """A float, or None for None / NaN / pd.NA / empty text."""
-    if x is None or (isinstance(x, str) and x == ""):
-        return None
-    try:
-        if pd.isna(x):
-            return None
-    except (TypeError, ValueError):
-        pass
-    v = float(x)
-    return None if math.isnan(v) else v
+from planbook.assess import number as _num  # noqa: E402  (shared conversion of table cells)
 
 
 def _int(x) -> int | None:
