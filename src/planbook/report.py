@@ -238,7 +238,7 @@ class Chapter:
                 "最新": esc(latest),
                 "实际年均变化": esc(obs_rate),
                 "目标": self._target_cells(t)["目标值"] + f"（{t['target_year']}年）",
-                f"{t['target_year']}年结论" if False else "期末结论": A.FINAL_ZH[a["final_2025"]],
+                "期末结论": A.FINAL_ZH[a["final_2025"]],
                 "属性": esc(t["attribute"]),
             })
         return rows
