@@ -5,6 +5,8 @@ import nbformat
 import pandas as pd
 import pytest
 
+from builders import LEVEL, RATE, SHARE, obs, target
+
 from planbook import assess as A
 from planbook import charts, paths
 from planbook.explorer import Explorer, needed_value
@@ -156,23 +158,6 @@ def test_explorer_does_not_use_the_offline_renderer():
 
 
 # ---- needed_value on synthetic targets ---------------------------------------------------------
-def target(kind="level", base=(2020, 100.0), goal=(2025, 150.0), comparator="", unit="万吨"):
-    return {
-        "target_id": "t1", "series_id": "s1", "kind": kind, "comparator": comparator, "unit": unit,
-        "baseline_year": base[0] if base else None, "baseline_value": base[1] if base else None,
-        "baseline_unit": unit, "target_year": goal[0], "target_value": goal[1],
-    }
-
-
-def obs(points: dict) -> pd.DataFrame:
-    return pd.DataFrame({"year": list(points), "value": list(points.values())})
-
-
-LEVEL = {"unit": "万吨", "measure": "level", "higher_is_better": True}
-SHARE = {"unit": "%", "measure": "share", "higher_is_better": True}
-RATE = {"unit": "%", "measure": "rate", "higher_is_better": True}
-
-
 def test_needed_value_level_growth_ratio():
     t, o = target(), obs({2020: 100, 2023: 130})
     a = A.assess_target(t, o, 2025, series=LEVEL)

@@ -1,0 +1,22 @@
+"""Synthetic targets, observations and series for the assessment tests."""
+
+import pandas as pd
+
+
+def target(kind="level", base=(2020, 100.0), goal=(2025, 150.0), comparator="", unit="万吨", baseline_unit=None,
+           tid="t1", sid="s1"):
+    return {
+        "target_id": tid, "series_id": sid, "kind": kind, "comparator": comparator, "unit": unit,
+        "baseline_year": base[0] if base else None, "baseline_value": base[1] if base else None,
+        "baseline_unit": baseline_unit if baseline_unit is not None else unit,
+        "target_year": goal[0], "target_value": goal[1],
+    }
+
+
+def obs(points: dict) -> pd.DataFrame:
+    return pd.DataFrame({"year": list(points), "value": list(points.values())})
+
+
+LEVEL = {"unit": "万吨", "measure": "level", "higher_is_better": True}
+SHARE = {"unit": "%", "measure": "share", "higher_is_better": True}
+RATE = {"unit": "%", "measure": "rate", "higher_is_better": True}
