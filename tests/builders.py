@@ -13,8 +13,11 @@ def target(kind="level", base=(2020, 100.0), goal=(2025, 150.0), comparator="", 
     }
 
 
-def obs(points: dict) -> pd.DataFrame:
-    return pd.DataFrame({"year": list(points), "value": list(points.values())})
+def obs(points: dict, qualifiers: dict | None = None) -> pd.DataFrame:
+    df = pd.DataFrame({"year": list(points), "value": list(points.values())})
+    if qualifiers is not None:
+        df["qualifier"] = [qualifiers.get(y, "") for y in points]
+    return df
 
 
 LEVEL = {"unit": "万吨", "measure": "level", "higher_is_better": True}

@@ -148,6 +148,7 @@ def test_ceiling_and_floor_year_by_year():
     t = target(kind="ceiling", base=(2020, 5.0), goal=(2025, 5.0), comparator="<=", unit="%")
     a = A.assess_target(t, obs({2021: 4.9, 2022: 5.5, 2023: 4.8}), 2025, series=SHARE)
     assert a.status == "achieved" and a.final_2025 == "not_met" and "2022" in a.caveat
+    assert a.status_zh == "已实现"  # a standing bound kept in 2023 is not "reached early"
     t = target(kind="floor", base=(2020, 98.0), goal=(2025, 98.0), comparator=">=", unit="%")
     a = A.assess_target(t, obs({2021: 99.0, 2025: 99.5}), 2025, series=SHARE)
     assert a.status == "achieved" and a.final_2025 == "met"
@@ -236,3 +237,44 @@ def test_as_of_2023_differs_from_2025_exactly_where_the_data_do(ds):
         assert a23.loc[tid, "latest_year"] != a23.loc[tid, "latest_year"] or a23.loc[tid, "latest_year"] <= 2023
     changed = [tid for tid in a25.index if a23.loc[tid].fillna("").to_dict() != a25.loc[tid].fillna("").to_dict()]
     assert changed, "the 2024-2025 figures change some verdicts"
+
+
+# ---- qualified figures (左右 / 以上 / 以内) -----------------------------------------------------------
+
+def test_lower_bound_below_target_is_named_and_may_understate():
+    a = A.assess_target(target(), obs({2020: 100, 2023: 120}, {2023: "以上"}), 2025, series=LEVEL)
+    plain = A.assess_target(target(), obs({2020: 100, 2023: 120}), 2025, series=LEVEL)
+    assert a.status == plain.status == "acceleration_needed"  # assessed at the printed number
+    assert a.latest_qualifier == "以上" and plain.latest_qualifier == ""
+    assert "2023年数字原文为“120以上”（下限）" in a.caveat
+    assert "实际进展可能更好" in a.caveat
+    assert "原文" not in plain.caveat
+
+
+def test_upper_bound_within_ceiling_is_met_without_doubt():
+    t = target(kind="ceiling", base=(2020, 5.0), goal=(2025, 5.0), comparator="<=", unit="%")
+    rate = {"unit": "%", "measure": "share", "higher_is_better": False}
+    a = A.assess_target(t, obs({2020: 5.0, 2024: 5.0}, {2024: "以内"}), 2025, series=rate)
+    assert a.status == "achieved" and a.latest_qualifier == "以内"
+    assert "（上限）" in a.caveat and "可能" not in a.caveat
+
+
+def test_bound_in_the_unfavourable_direction_warns():
+    a = A.assess_target(target(), obs({2020: 100, 2025: 160}, {2025: "以内"}), 2025, series=LEVEL)
+    assert a.status == "achieved"
+    assert "实际进展可能更差" in a.caveat
+
+
+def test_approximate_baseline_is_named_but_unused_years_are_not():
+    a = A.assess_target(target(), obs({2020: 100, 2021: 104, 2023: 130}, {2020: "左右", 2021: "左右"}), 2025,
+                        series=LEVEL)
+    assert "2020年数字原文为“100左右”（约数）" in a.caveat
+    assert "2021年" not in a.caveat  # 2021 is neither the baseline nor the latest figure
+    assert a.latest_qualifier == ""
+
+
+def test_qualified_rates_inside_a_mean_are_named():
+    t = target(kind="annual_growth", base=(2020, None), goal=(2025, 7.0), unit="%")
+    a = A.assess_target(t, obs({2021: 6.0, 2022: 8.0, 2023: 7.0}, {2022: "左右"}), 2025, series=RATE)
+    assert a.method == "mean_of_rates"
+    assert "2022年数字原文为“8左右”（约数）" in a.caveat

@@ -10,7 +10,7 @@ from builders import LEVEL, RATE, SHARE, obs, target
 from planbook import assess as A
 from planbook import charts, paths
 from planbook.explorer import Explorer, needed_value
-from planbook.report import PART_TITLES, esc
+from planbook.report import PART_TITLES, esc, fmt_obs
 
 NOTEBOOK = paths.REPO_ROOT / "notebooks" / "explorer.ipynb"
 
@@ -104,6 +104,18 @@ def test_part_without_series(ex):
     assert ex.target.options == () and ex.target.value is None
     assert ex.state["target_id"] is None and ex.state["n_observations"] == 0
     assert "没有" in ex.html
+
+
+def test_qualified_figures_are_shown_with_their_word(ex, ds):
+    qualified = ds.observations[ds.observations["qualifier"] != ""]
+    row = qualified[qualified["series_id"] == "urban_unemployment_rate"].iloc[-1]
+    ex.target.value = "m09"
+    ex.years.value = (2020, int(row["year"]))
+    shown = fmt_obs(row["value"], "%", row["qualifier"])
+    assert shown.endswith(row["qualifier"]) and shown != fmt_obs(row["value"], "%")
+    assert f"{shown}（{int(row['year'])}年）" in ex.html  # the 最新 line
+    assert f"<td>{shown}</td>" in ex.html  # the observations table
+    assert ex.state["latest_year"] == int(row["year"])
 
 
 def test_html_lists_sources_of_shown_observations(ex, ds):

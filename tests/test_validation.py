@@ -89,3 +89,9 @@ def test_load_raises_with_every_problem(data_copy):
     with pytest.raises(data.DataError) as exc:
         data.load(data_copy)
     assert "observations.csv, row 2, column 'year'" in str(exc.value)
+
+
+def test_unknown_qualifier(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r[4].update(qualifier="大约"))
+    msgs = _problems(data_copy)
+    assert any("observations.csv, row 6, column 'qualifier', value '大约'" in m and "以上" in m for m in msgs), msgs

@@ -25,6 +25,9 @@ Method (all thresholds and formulas are here, in one place):
   plan's own baseline is on the old basis it is set aside and the caveat says so.
 * The baseline is the published figure for the baseline year where one exists, else the plan's
   stated baseline (the plan's 2020 figures were partly estimates).
+* **Qualified figures** (``qualifier`` in observations.csv: 左右, 以上, 以内) are assessed at the
+  printed number; the caveat names them and says which way the true value may lie when the printed
+  number is a bound (a lower bound of a higher-is-better series can only understate progress).
 
 Sources of the method: Statistics Canada, "Sustainable Development Goals progress" (growth-ratio
 method); Eurostat, "SDG indicators: methodological note" (assessment of progress towards quantified
@@ -84,7 +87,7 @@ FINAL_ZH = {"met": "已完成", "not_met": "未完成", "unknown": "待定"}
 
 CSV_COLUMNS = [
     "target_id", "series_id", "baseline_year", "baseline_value", "latest_year", "latest_value",
-    "target_year", "target_value", "required_rate", "observed_rate", "ratio", "status", "status_zh",
+    "latest_qualifier", "target_year", "target_value", "required_rate", "observed_rate", "ratio", "status", "status_zh",
     "final_2025", "goal_value", "method", "caveat",
 ]
 
@@ -99,6 +102,7 @@ class Assessment:
     latest_value: float | None
     target_year: int
     target_value: float | None
+    latest_qualifier: str = ""
     required_rate: float | None = None
     observed_rate: float | None = None
     ratio: float | None = None
@@ -115,7 +119,8 @@ class Assessment:
 
     def finish(self) -> "Assessment":
         self.status_zh = STATUS_ZH[self.status]
-        if self.status == "achieved" and self.latest_year is not None and self.latest_year < self.target_year:
+        if (self.status == "achieved" and self.latest_year is not None and self.latest_year < self.target_year
+                and self.method != "bound_each_year"):  # a standing bound is kept, not reached early
             self.status_zh = "提前实现"
         self.caveat = "；".join(self.caveats)
         return self
@@ -185,6 +190,9 @@ def _direction(comparator: str, x_b: float | None, v: float, higher_is_better) -
     return higher_is_better is not False
 
 
+QUALIFIER_ZH = {"左右": "约数", "以上": "下限", "以内": "上限"}
+
+
 def assess_target(
     target: dict,
     observations: pd.DataFrame,
@@ -193,8 +201,47 @@ def assess_target(
     breaks: list[int] | None = None,
     series: dict | None = None,
 ) -> Assessment:
-    """Assess one target against its series' observations (columns year, value) up to ``as_of``."""
+    """Assess one target against its series' observations (columns year, value, optionally qualifier)
+    up to ``as_of``."""
     series = series or {}
+    a = _assess_target(target, observations, as_of, breaks=breaks, series=series)
+    return _qualify(a, observations, as_of, target, series)
+
+
+def _qualify(a: Assessment, observations: pd.DataFrame, as_of: int, target: dict, series: dict) -> Assessment:
+    """Name the qualified figures (左右/以上/以内) the verdict rests on, and which way a bound may err."""
+    if "qualifier" not in observations.columns or a.latest_year is None:
+        return a
+    quals = {int(y): (str(q), float(v)) for y, v, q in zip(observations["year"], observations["value"],
+                                                           observations["qualifier"])
+             if isinstance(q, str) and q and int(y) <= as_of}
+    if not quals:
+        return a
+    used = {a.latest_year}
+    if a.baseline_year is not None:
+        used.add(a.baseline_year)
+    if a.method == "mean_of_rates" and a.baseline_year is not None:
+        used.update(range(a.baseline_year + 1, a.latest_year + 1))
+    a.latest_qualifier = quals.get(a.latest_year, ("", 0.0))[0]
+    named = [f"{y}年数字原文为“{_fmt(v)}{q}”（{QUALIFIER_ZH[q]}）" for y, (q, v) in sorted(quals.items()) if y in used]
+    if not named:
+        return a
+    a.caveats.extend(named)
+    q = a.latest_qualifier
+    if q in ("以上", "以内"):
+        higher = series.get("higher_is_better")
+        if higher is None or (not isinstance(higher, bool) and pd.isna(higher)):
+            higher = not (target["kind"] == "ceiling" or target.get("comparator") == "<=")
+        favourable = higher if q == "以上" else not higher
+        if favourable and a.status != "achieved":
+            a.caveats.append("按所印数字评估，实际进展可能更好")
+        elif not favourable:
+            a.caveats.append("按所印数字评估，实际进展可能更差")
+    return a.finish()
+
+
+def _assess_target(target: dict, observations: pd.DataFrame, as_of: int, *, breaks: list[int] | None,
+                   series: dict) -> Assessment:
     kind = target["kind"]
     T = int(target["target_year"])
     V = _num(target.get("target_value"))

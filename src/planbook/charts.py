@@ -98,10 +98,12 @@ def _frame(obs: pd.DataFrame, sources: dict, years: range) -> pd.DataFrame:
     for y in years:
         r = have.get(y)
         if r is None:
-            rows.append({"年份": y, "数值": None, "数据状态": "暂无数据", "来源": ""})
+            rows.append({"年份": y, "数值": None, "原文": "", "数据状态": "暂无数据", "来源": ""})
         else:
             src = sources.get(r["source_id"], {})
-            rows.append({"年份": y, "数值": float(r["value"]), "数据状态": r["status"],
+            q = r.get("qualifier")
+            rows.append({"年份": y, "数值": float(r["value"]), "原文": q if isinstance(q, str) else "",
+                         "数据状态": r["status"],
                          "来源": f"{src.get('publisher', '')}《{src.get('title', '')}》"})
     return pd.DataFrame(rows)
 
@@ -120,7 +122,8 @@ def target_chart(target: dict, series: dict, obs: pd.DataFrame, sources: dict, a
     x = alt.X("年份:O", title=None, axis=alt.Axis(labelAngle=0))
     rate_target = target["kind"] == "annual_growth" and series.get("measure") == "rate"
     y_title = f"{series.get('name_zh', '')}（{unit}）"
-    tooltip = [alt.Tooltip("年份:O"), alt.Tooltip("数值:Q", format=",.2~f"), alt.Tooltip("数据状态:N"),
+    tooltip = [alt.Tooltip("年份:O"), alt.Tooltip("数值:Q", format=",.2~f"),
+               alt.Tooltip("原文:N", title="原文标注"), alt.Tooltip("数据状态:N"),
                alt.Tooltip("评估:N"), alt.Tooltip("来源:N")]
     base = alt.Chart(df)
     domain = _domain(df, target, assessment, rate_target)
@@ -196,7 +199,7 @@ def describe(target: dict, series: dict, df: pd.DataFrame, assessment: dict | No
     if have.empty:
         parts.append("暂无公开数据")
     else:
-        parts.append("，".join(f"{int(r['年份'])}年{r['数值']:,.2f}".rstrip("0").rstrip(".") + unit
+        parts.append("，".join(f"{int(r['年份'])}年{r['数值']:,.2f}".rstrip("0").rstrip(".") + unit + r.get("原文", "")
                                for r in have.to_dict("records")))
     miss = df[df["数值"].isna()]["年份"].tolist()
     if miss:
@@ -250,7 +253,8 @@ def selector_chart(items: list[tuple[dict, dict, pd.DataFrame, dict | None]], so
     base = alt.Chart(data).transform_filter(alt.datum["指标"] == pick)
     x = alt.X("年份:O", title=None, axis=alt.Axis(labelAngle=0))
     y = alt.Y("数值:Q", title="数值（单位见指标名）", scale=alt.Scale(zero=False))
-    tip = [alt.Tooltip("指标:N"), alt.Tooltip("年份:O"), alt.Tooltip("数值:Q", format=",.2~f"), alt.Tooltip("类别:N"),
+    tip = [alt.Tooltip("指标:N"), alt.Tooltip("年份:O"), alt.Tooltip("数值:Q", format=",.2~f"),
+           alt.Tooltip("原文:N", title="原文标注"), alt.Tooltip("类别:N"),
            alt.Tooltip("数据状态:N"), alt.Tooltip("评估:N"), alt.Tooltip("来源:N")]
     observed = base.transform_filter(alt.datum["类别"] == "实际值").mark_line(
         color=OBSERVED, point=alt.OverlayMarkDef(color=OBSERVED, size=50)).encode(x=x, y=y, tooltip=tip)

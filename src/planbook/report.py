@@ -75,6 +75,12 @@ def fmt(x, unit: str = "") -> str:
     return f"{s}{unit}"
 
 
+def fmt_obs(x, unit: str = "", qualifier=None) -> str:
+    """An observed figure as its source printed it: the number, its unit and any 左右/以上/以内."""
+    q = qualifier if isinstance(qualifier, str) else ""
+    return fmt(x, unit) + q
+
+
 def esc(x) -> str:
     """Text from data, escaped so markup in a field is shown as text and never run."""
     if x is None or (not isinstance(x, str) and pd.isna(x)):
@@ -223,7 +229,7 @@ class Chapter:
                 continue
             unit = (self.ds.series_by_id.get(t["series_id"], {}) or {}).get("unit", "")
             latest = "暂无数据" if a["latest_year"] is None or pd.isna(a["latest_year"]) else \
-                f"{fmt(a['latest_value'], unit)}（{int(a['latest_year'])}年）"
+                f"{fmt_obs(a['latest_value'], unit, a['latest_qualifier'])}（{int(a['latest_year'])}年）"
             base = "—" if a["baseline_value"] is None or pd.isna(a["baseline_value"]) else \
                 f"{fmt(a['baseline_value'], unit)}（{int(a['baseline_year'])}年）"
             obs_rate = ""
@@ -302,7 +308,8 @@ class Chapter:
         for o in obs.to_dict("records"):
             src = sources.get(o["source_id"], {})
             link = f'<a href="{esc(src.get("url", ""))}">{esc(src.get("publisher", ""))}《{esc(src.get("title", ""))}》</a>'
-            rows.append({"年份": str(o["year"]), "数值": esc(fmt(o["value"], unit)), "数据状态": esc(o["status"]),
+            rows.append({"年份": str(o["year"]), "数值": esc(fmt_obs(o["value"], unit, o.get("qualifier"))),
+                         "数据状态": esc(o["status"]),
                          "来源": link, "说明": esc(o["note"])})
         return ('<details class="pb-data"><summary>图表数据（文字版）</summary>'
                 + html_table(rows, ["年份", "数值", "数据状态", "来源", "说明"]) + "</details>")
@@ -317,7 +324,7 @@ class Chapter:
         if a["latest_year"] is None or pd.isna(a["latest_year"]):
             bits.append("其后暂无公开数据；")
         else:
-            bits.append(f"最新公开数据为 {int(a['latest_year'])} 年的 {fmt(a['latest_value'], unit)}；")
+            bits.append(f"最新公开数据为 {int(a['latest_year'])} 年的 {fmt_obs(a['latest_value'], unit, a['latest_qualifier'])}；")
         cells = self._target_cells(t)
         bits.append(f"规划目标为 {cells['目标值']}（{t['target_year']} 年）。")
         if a["observed_rate"] is not None and pd.notna(a["observed_rate"]) and a["method"] in ("mean_of_rates", "cagr_of_levels"):
@@ -328,7 +335,10 @@ class Chapter:
             bits.append(f"实际进度与所需进度之比为 {fmt(round(a['ratio'], 2))}（{METHOD_ZH[a['method']]}）。")
         bits.append(f"评估：{status_badge(a['status'], a['status_zh'])}")
         if a["final_2025"] != "unknown":
-            bits.append(f"，{t['target_year']} 年目标{A.FINAL_ZH[a['final_2025']]}")
+            if a["method"] == "bound_each_year" and a["final_2025"] == "not_met" and a["latest_year"] < t["target_year"]:
+                bits.append("，但规划期内已有年份未达标，期末目标未完成")
+            else:
+                bits.append(f"，{t['target_year']} 年目标{A.FINAL_ZH[a['final_2025']]}")
         bits.append("。")
         if a["caveat"]:
             bits.append(f"（{esc(a['caveat'])}）")
@@ -604,7 +614,7 @@ def outlook_section(ch: Chapter) -> None:
 # ---- downloads ----------------------------------------------------------------------------------
 DOWNLOAD_COLUMNS = ["target_id", "name_zh", "name_en", "kind", "comparator", "unit", "baseline_year", "baseline_value",
                     "target_year", "target_value", "attribute", "plan_ref", "series_id", "series_name_zh", "series_unit",
-                    "year", "value", "status", "note", "source_id", "source_title", "source_publisher",
+                    "year", "value", "qualifier", "status", "note", "source_id", "source_title", "source_publisher",
                     "source_published", "source_url"]
 
 
@@ -622,7 +632,8 @@ def chapter_data(ch: Chapter) -> pd.DataFrame:
             rows.append(base)
         for o in obs.to_dict("records"):
             so = src.get(o["source_id"], {})
-            rows.append({**base, "year": o["year"], "value": o["value"], "status": o["status"], "note": o["note"],
+            rows.append({**base, "year": o["year"], "value": o["value"], "qualifier": o.get("qualifier", ""),
+                         "status": o["status"], "note": o["note"],
                          "source_id": o["source_id"], "source_title": so.get("title", ""),
                          "source_publisher": so.get("publisher", ""), "source_published": so.get("published", ""),
                          "source_url": so.get("url", "")})
