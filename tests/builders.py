@@ -13,10 +13,12 @@ def target(kind="level", base=(2020, 100.0), goal=(2025, 150.0), comparator="", 
     }
 
 
-def obs(points: dict, qualifiers: dict | None = None) -> pd.DataFrame:
+def obs(points: dict, qualifiers: dict | None = None, inferred: set | None = None) -> pd.DataFrame:
     df = pd.DataFrame({"year": list(points), "value": list(points.values())})
     if qualifiers is not None:
         df["qualifier"] = [qualifiers.get(y, "") for y in points]
+    if inferred is not None:
+        df["year_inferred"] = [y in inferred for y in points]
     return df
 
 

@@ -257,6 +257,9 @@ def test_upper_bound_within_ceiling_is_met_without_doubt():
     a = A.assess_target(t, obs({2020: 5.0, 2024: 5.0}, {2024: "以内"}), 2025, series=rate)
     assert a.status == "achieved" and a.latest_qualifier == "以内"
     assert "（上限）" in a.caveat and "可能" not in a.caveat
+    # a year that breached the bound is named with its word too: each year counts for a bound
+    a = A.assess_target(t, obs({2020: 5.0, 2022: 5.5, 2024: 5.0}, {2022: "左右", 2024: "以内"}), 2025, series=rate)
+    assert a.final_2025 == "not_met" and "2022年数字原文为“5.5左右”（约数）" in a.caveat
 
 
 def test_bound_in_the_unfavourable_direction_warns():
@@ -278,3 +281,11 @@ def test_qualified_rates_inside_a_mean_are_named():
     a = A.assess_target(t, obs({2021: 6.0, 2022: 8.0, 2023: 7.0}, {2022: "左右"}), 2025, series=RATE)
     assert a.method == "mean_of_rates"
     assert "2022年数字原文为“8左右”（约数）" in a.caveat
+
+
+def test_inferred_years_are_named_when_the_verdict_uses_them():
+    a = A.assess_target(target(), obs({2020: 100, 2021: 110, 2023: 130}, inferred={2021, 2023}), 2025, series=LEVEL)
+    assert a.latest_year_inferred is True
+    assert "2023年数字的年份系据发布时间推断" in a.caveat and "2021年" not in a.caveat
+    a = A.assess_target(target(), obs({2020: 100, 2021: 110, 2023: 130}, inferred={2021}), 2025, series=LEVEL)
+    assert a.latest_year_inferred is False and "推断" not in a.caveat

@@ -87,7 +87,11 @@ def test_scorecard_says_what_the_assessment_says(html_dir, ds):
         assert a.loc[tid, "status_zh"] in cells[0].get_text(), tid
         latest = a.loc[tid, "latest_year"]
         if latest == latest:  # not NaN
-            assert f"（{int(latest)}年）" in cells[4].get_text(), tid
+            shown = cells[4].get_text()
+            assert f"（{int(latest)}年" in shown, tid
+            assert ("年份推断" in shown) == bool(a.loc[tid, "latest_year_inferred"]), tid
+            if a.loc[tid, "latest_qualifier"]:  # the word printed with the figure, e.g. 5%以内
+                assert shown.split("（")[0].endswith(a.loc[tid, "latest_qualifier"]), tid
 
 
 def test_every_chapter_offers_its_data_as_csv(html_dir, ds):

@@ -19,7 +19,7 @@ def test_check_names_file_row_and_column(data_copy):
     p = data_copy / "observations.csv"
     lines = p.read_text(encoding="utf-8").splitlines()
     cells = lines[1].split(",")
-    cells[2] = "abc"
+    cells[lines[0].split(",").index("value")] = "abc"
     lines[1] = ",".join(cells)
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = runner.invoke(app, ["check", "--data-dir", str(data_copy)])

@@ -251,3 +251,13 @@ def test_notebook_executes_headless(tmp_path):
     assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
     shown = code[-1]["outputs"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in shown)
+
+
+def test_inferred_years_are_marked(ex, ds):
+    o = ds.observations
+    row = o[o["year_inferred"] & (o["series_id"] == "doctors_per_1000")].iloc[-1]
+    ex.target.value = "m11"
+    ex.years.value = (2020, int(row["year"]))
+    assert ex.state["latest_year"] == int(row["year"])
+    assert f"<td>{int(row['year'])}（推断）</td>" in ex.html
+    assert "年份系据发布时间推断" in ex.html

@@ -95,3 +95,9 @@ def test_unknown_qualifier(data_copy):
     _edit(data_copy / "observations.csv", lambda r: r[4].update(qualifier="大约"))
     msgs = _problems(data_copy)
     assert any("observations.csv, row 6, column 'qualifier', value '大约'" in m and "以上" in m for m in msgs), msgs
+
+
+def test_year_inferred_must_be_a_boolean(data_copy):
+    _edit(data_copy / "observations.csv", lambda r: r[2].update(year_inferred="maybe"))
+    msgs = _problems(data_copy)
+    assert any("observations.csv, row 4, column 'year_inferred', value 'maybe'" in m for m in msgs), msgs

@@ -28,6 +28,7 @@ Method (all thresholds and formulas are here, in one place):
 * **Qualified figures** (``qualifier`` in observations.csv: 左右, 以上, 以内) are assessed at the
   printed number; the caveat names them and says which way the true value may lie when the printed
   number is a bound (a lower bound of a higher-is-better series can only understate progress).
+  Figures whose year was inferred (``year_inferred``) are used as dated and the caveat names them.
 
 Sources of the method: Statistics Canada, "Sustainable Development Goals progress" (growth-ratio
 method); Eurostat, "SDG indicators: methodological note" (assessment of progress towards quantified
@@ -87,7 +88,7 @@ FINAL_ZH = {"met": "已完成", "not_met": "未完成", "unknown": "待定"}
 
 CSV_COLUMNS = [
     "target_id", "series_id", "baseline_year", "baseline_value", "latest_year", "latest_value",
-    "latest_qualifier", "target_year", "target_value", "required_rate", "observed_rate", "ratio", "status", "status_zh",
+    "latest_qualifier", "latest_year_inferred", "target_year", "target_value", "required_rate", "observed_rate", "ratio", "status", "status_zh",
     "final_2025", "goal_value", "method", "caveat",
 ]
 
@@ -103,6 +104,7 @@ class Assessment:
     target_year: int
     target_value: float | None
     latest_qualifier: str = ""
+    latest_year_inferred: bool = False
     required_rate: float | None = None
     observed_rate: float | None = None
     ratio: float | None = None
@@ -205,27 +207,32 @@ def assess_target(
     up to ``as_of``."""
     series = series or {}
     a = _assess_target(target, observations, as_of, breaks=breaks, series=series)
-    return _qualify(a, observations, as_of, target, series)
+    return _annotate(a, observations, as_of, target, series)
 
 
-def _qualify(a: Assessment, observations: pd.DataFrame, as_of: int, target: dict, series: dict) -> Assessment:
-    """Name the qualified figures (左右/以上/以内) the verdict rests on, and which way a bound may err."""
-    if "qualifier" not in observations.columns or a.latest_year is None:
-        return a
-    quals = {int(y): (str(q), float(v)) for y, v, q in zip(observations["year"], observations["value"],
-                                                           observations["qualifier"])
-             if isinstance(q, str) and q and int(y) <= as_of}
-    if not quals:
+def _annotate(a: Assessment, observations: pd.DataFrame, as_of: int, target: dict, series: dict) -> Assessment:
+    """Name the figures the verdict rests on whose year was inferred or that carry 左右/以上/以内,
+    and say which way a bound may err."""
+    if a.latest_year is None:
         return a
     used = {a.latest_year}
     if a.baseline_year is not None:
         used.add(a.baseline_year)
-    if a.method == "mean_of_rates" and a.baseline_year is not None:
+    if a.method in ("mean_of_rates", "bound_each_year") and a.baseline_year is not None:  # every year counts
         used.update(range(a.baseline_year + 1, a.latest_year + 1))
+    o = observations[observations["year"] <= as_of]
+    inferred = sorted(int(y) for y, f in zip(o["year"], o["year_inferred"]) if bool(f)) \
+        if "year_inferred" in o.columns else []
+    a.latest_year_inferred = a.latest_year in inferred
+    named_years = [y for y in inferred if y in used]
+    if named_years:
+        a.caveats.append("、".join(f"{y}年" for y in named_years) + "数字的年份系据发布时间推断")
+    quals = {int(y): (str(q), float(v)) for y, v, q in zip(o["year"], o["value"], o["qualifier"])
+             if isinstance(q, str) and q} if "qualifier" in o.columns else {}
     a.latest_qualifier = quals.get(a.latest_year, ("", 0.0))[0]
     named = [f"{y}年数字原文为“{_fmt(v)}{q}”（{QUALIFIER_ZH[q]}）" for y, (q, v) in sorted(quals.items()) if y in used]
     if not named:
-        return a
+        return a.finish()
     a.caveats.extend(named)
     q = a.latest_qualifier
     if q in ("以上", "以内"):

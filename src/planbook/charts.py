@@ -103,7 +103,7 @@ def _frame(obs: pd.DataFrame, sources: dict, years: range) -> pd.DataFrame:
             src = sources.get(r["source_id"], {})
             q = r.get("qualifier")
             rows.append({"年份": y, "数值": float(r["value"]), "原文": q if isinstance(q, str) else "",
-                         "数据状态": r["status"],
+                         "数据状态": r["status"] + ("（年份系推断）" if bool(r.get("year_inferred", False)) else ""),
                          "来源": f"{src.get('publisher', '')}《{src.get('title', '')}》"})
     return pd.DataFrame(rows)
 

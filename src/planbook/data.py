@@ -219,6 +219,7 @@ def load(data_dir: Path | str = DATA_DIR, validate_first: bool = True) -> Datase
     f["targets"] = _to_numeric(f["targets"], ["baseline_value", "target_value"])
     f["observations"] = _to_numeric(f["observations"], ["year"], integer=True)
     f["observations"] = _to_numeric(f["observations"], ["value"])
+    f["observations"]["year_inferred"] = f["observations"]["year_inferred"].str.lower().isin(["true", "1"])
     f["breaks"] = _to_numeric(f["breaks"], ["year"], integer=True)
     f["plan_results"] = _to_numeric(f["plan_results"], ["year"], integer=True)
     f["plan_results"] = _to_numeric(f["plan_results"], ["value"])

@@ -38,7 +38,8 @@ from IPython.display import HTML
 from planbook import assess as A
 from planbook import charts
 from planbook.data import Dataset, load
-from planbook.report import KIND_ZH, METHOD_ZH, PART_TITLES, esc, fmt, fmt_obs, html_table, status_badge, zh_number
+from planbook.report import (KIND_ZH, METHOD_ZH, PART_TITLES, esc, fmt, fmt_obs, html_table, latest_text, obs_year,
+                             status_badge, zh_number)
 
 YEAR_MIN, YEAR_MAX = 2015, 2025
 DEFAULT_YEARS = (2020, 2025)
@@ -356,7 +357,7 @@ class Explorer:
         elif a.baseline_year is not None and rate:
             base = f"{a.baseline_year}年（增速自{a.baseline_year + 1}年起计）"
         latest = "暂无数据" if a.latest_year is None else \
-            f"{fmt_obs(a.latest_value, unit, a.latest_qualifier)}（{a.latest_year}年）"
+            latest_text(a.latest_value, unit, a.latest_qualifier, a.latest_year, a.latest_year_inferred)
         observed = "—"
         if a.observed_rate is not None:
             u = "%" if a.method in ("growth_ratio", "mean_of_rates", "cagr_of_levels") else unit
@@ -384,7 +385,7 @@ class Explorer:
                 src = sources.get(o["source_id"], {})
                 url = src.get("url", "")
                 rows.append({
-                    "年份": str(int(o["year"])),
+                    "年份": obs_year(o["year"], o.get("year_inferred")),
                     "数值": esc(fmt_obs(o["value"], unit, o.get("qualifier"))),
                     "数据状态": esc(o["status"]),
                     "来源编号": esc(o["source_id"]),

@@ -81,6 +81,20 @@ def fmt_obs(x, unit: str = "", qualifier=None) -> str:
     return fmt(x, unit) + q
 
 
+def _flag(x) -> bool:
+    return x is not None and not pd.isna(x) and bool(x)
+
+
+def obs_year(year, inferred=False) -> str:
+    """A figure's year in a table cell; a year inferred from the publication date says so."""
+    return f"{int(year)}（推断）" if _flag(inferred) else str(int(year))
+
+
+def latest_text(value, unit: str, qualifier, year, inferred) -> str:
+    """The latest figure with its year, as in "5%以内（2024年）" or "1,371万千瓦（2023年，年份推断）"."""
+    return f"{fmt_obs(value, unit, qualifier)}（{int(year)}年{'，年份推断' if _flag(inferred) else ''}）"
+
+
 def esc(x) -> str:
     """Text from data, escaped so markup in a field is shown as text and never run."""
     if x is None or (not isinstance(x, str) and pd.isna(x)):
@@ -229,7 +243,7 @@ class Chapter:
                 continue
             unit = (self.ds.series_by_id.get(t["series_id"], {}) or {}).get("unit", "")
             latest = "暂无数据" if a["latest_year"] is None or pd.isna(a["latest_year"]) else \
-                f"{fmt_obs(a['latest_value'], unit, a['latest_qualifier'])}（{int(a['latest_year'])}年）"
+                latest_text(a["latest_value"], unit, a["latest_qualifier"], a["latest_year"], a["latest_year_inferred"])
             base = "—" if a["baseline_value"] is None or pd.isna(a["baseline_value"]) else \
                 f"{fmt(a['baseline_value'], unit)}（{int(a['baseline_year'])}年）"
             obs_rate = ""
@@ -308,7 +322,7 @@ class Chapter:
         for o in obs.to_dict("records"):
             src = sources.get(o["source_id"], {})
             link = f'<a href="{esc(src.get("url", ""))}">{esc(src.get("publisher", ""))}《{esc(src.get("title", ""))}》</a>'
-            rows.append({"年份": str(o["year"]), "数值": esc(fmt_obs(o["value"], unit, o.get("qualifier"))),
+            rows.append({"年份": obs_year(o["year"], o.get("year_inferred")), "数值": esc(fmt_obs(o["value"], unit, o.get("qualifier"))),
                          "数据状态": esc(o["status"]),
                          "来源": link, "说明": esc(o["note"])})
         return ('<details class="pb-data"><summary>图表数据（文字版）</summary>'
@@ -324,7 +338,8 @@ class Chapter:
         if a["latest_year"] is None or pd.isna(a["latest_year"]):
             bits.append("其后暂无公开数据；")
         else:
-            bits.append(f"最新公开数据为 {int(a['latest_year'])} 年的 {fmt_obs(a['latest_value'], unit, a['latest_qualifier'])}；")
+            year = f"{int(a['latest_year'])} 年" + ("（年份系推断）" if _flag(a["latest_year_inferred"]) else "")
+            bits.append(f"最新公开数据为 {year}的 {fmt_obs(a['latest_value'], unit, a['latest_qualifier'])}；")
         cells = self._target_cells(t)
         bits.append(f"规划目标为 {cells['目标值']}（{t['target_year']} 年）。")
         if a["observed_rate"] is not None and pd.notna(a["observed_rate"]) and a["method"] in ("mean_of_rates", "cagr_of_levels"):
@@ -542,6 +557,8 @@ def sources_overview(ch: Chapter) -> None:
     _glue("n_sources", int(len(src)))
     _glue("n_observations", int(len(ch.ds.observations)))
     _glue("n_reprints", int((src["original"] == "转载").sum()))
+    _glue("n_year_inferred", int(ch.ds.observations["year_inferred"].sum()))
+    _glue("n_qualified", int((ch.ds.observations["qualifier"] != "").sum()))
     rows = [{"编号": esc(s["source_id"]), "标题": f'<a href="{esc(s["url"])}">{esc(s["title"])}</a>',
              "发布者": esc(s["publisher"]), "日期": esc(s["published"]), "类型": esc(s["kind"]),
              "原文/转载": esc(s["original"]) + (f"（{esc(s['original_publisher'])}）" if s["original_publisher"] else "")}
@@ -614,7 +631,7 @@ def outlook_section(ch: Chapter) -> None:
 # ---- downloads ----------------------------------------------------------------------------------
 DOWNLOAD_COLUMNS = ["target_id", "name_zh", "name_en", "kind", "comparator", "unit", "baseline_year", "baseline_value",
                     "target_year", "target_value", "attribute", "plan_ref", "series_id", "series_name_zh", "series_unit",
-                    "year", "value", "qualifier", "status", "note", "source_id", "source_title", "source_publisher",
+                    "year", "year_inferred", "value", "qualifier", "status", "note", "source_id", "source_title", "source_publisher",
                     "source_published", "source_url"]
 
 
@@ -632,7 +649,8 @@ def chapter_data(ch: Chapter) -> pd.DataFrame:
             rows.append(base)
         for o in obs.to_dict("records"):
             so = src.get(o["source_id"], {})
-            rows.append({**base, "year": o["year"], "value": o["value"], "qualifier": o.get("qualifier", ""),
+            rows.append({**base, "year": o["year"], "year_inferred": bool(o.get("year_inferred", False)),
+                         "value": o["value"], "qualifier": o.get("qualifier", ""),
                          "status": o["status"], "note": o["note"],
                          "source_id": o["source_id"], "source_title": so.get("title", ""),
                          "source_publisher": so.get("publisher", ""), "source_published": so.get("published", ""),
