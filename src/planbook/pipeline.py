@@ -165,7 +165,6 @@ def provenance(job: Job, root: Path) -> dict:
         "parameters": dict(job.parameters),
         "template": str(job.template.relative_to(root)),
         "template_sha256": file_hash(job.template),
-        "data_sha256": data_hash(root / "data"),
         "inputs_sha256": inputs_hash(job, root / "data"),
         "code_sha256": code_hash(),
         "planbook_version": __version__,
