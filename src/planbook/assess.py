@@ -88,8 +88,8 @@ FINAL_ZH = {"met": "已完成", "not_met": "未完成", "unknown": "待定"}
 
 CSV_COLUMNS = [
     "target_id", "series_id", "baseline_year", "baseline_value", "latest_year", "latest_value",
-    "latest_qualifier", "latest_year_inferred", "target_year", "target_value", "required_rate", "observed_rate", "ratio", "status", "status_zh",
-    "final_2025", "goal_value", "method", "caveat",
+    "latest_qualifier", "latest_year_inferred", "target_year", "target_value", "required_rate", "observed_rate",
+    "ratio", "status", "status_zh", "final_2025", "goal_value", "method", "caveat",
 ]
 
 
@@ -203,8 +203,11 @@ def assess_target(
     breaks: list[int] | None = None,
     series: dict | None = None,
 ) -> Assessment:
-    """Assess one target against its series' observations (columns year, value, optionally qualifier)
-    up to ``as_of``."""
+    """Assess one target against its series' observations up to ``as_of``.
+
+    ``observations`` has the columns year and value, and optionally qualifier and year_inferred (as in
+    observations.csv); the figures with either are named in the caveat when the verdict uses them.
+    """
     series = series or {}
     a = _assess_target(target, observations, as_of, breaks=breaks, series=series)
     return _annotate(a, observations, as_of, target, series)

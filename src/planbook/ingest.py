@@ -780,8 +780,8 @@ def apply(rows: Iterable[dict], data_dir: Path | str = DATA_DIR, source: dict | 
         note = NOTE.format(source_id=sid)
         if old is not None:
             note += f"；替换此前的 {old['value']}（{old['status']}，{old['source_id']}）"
-        new = {"series_id": key[0], "year": key[1], "year_inferred": "false", "value": value, "unit": row.get("unit", ""),
-               "status": row.get("status") or STATUS, "source_id": sid, "note": note}
+        new = {"series_id": key[0], "year": key[1], "year_inferred": "false", "value": value,
+               "unit": row.get("unit", ""), "status": row.get("status") or STATUS, "source_id": sid, "note": note}
         if old is None:
             index[key] = len(observations)
             observations.append(new)

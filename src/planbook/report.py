@@ -322,8 +322,8 @@ class Chapter:
         for o in obs.to_dict("records"):
             src = sources.get(o["source_id"], {})
             link = f'<a href="{esc(src.get("url", ""))}">{esc(src.get("publisher", ""))}《{esc(src.get("title", ""))}》</a>'
-            rows.append({"年份": obs_year(o["year"], o.get("year_inferred")), "数值": esc(fmt_obs(o["value"], unit, o.get("qualifier"))),
-                         "数据状态": esc(o["status"]),
+            rows.append({"年份": obs_year(o["year"], o.get("year_inferred")),
+                         "数值": esc(fmt_obs(o["value"], unit, o.get("qualifier"))), "数据状态": esc(o["status"]),
                          "来源": link, "说明": esc(o["note"])})
         return ('<details class="pb-data"><summary>图表数据（文字版）</summary>'
                 + html_table(rows, ["年份", "数值", "数据状态", "来源", "说明"]) + "</details>")
@@ -631,8 +631,8 @@ def outlook_section(ch: Chapter) -> None:
 # ---- downloads ----------------------------------------------------------------------------------
 DOWNLOAD_COLUMNS = ["target_id", "name_zh", "name_en", "kind", "comparator", "unit", "baseline_year", "baseline_value",
                     "target_year", "target_value", "attribute", "plan_ref", "series_id", "series_name_zh", "series_unit",
-                    "year", "year_inferred", "value", "qualifier", "status", "note", "source_id", "source_title", "source_publisher",
-                    "source_published", "source_url"]
+                    "year", "year_inferred", "value", "qualifier", "status", "note", "source_id", "source_title",
+                    "source_publisher", "source_published", "source_url"]
 
 
 def chapter_data(ch: Chapter) -> pd.DataFrame:
