@@ -22,9 +22,14 @@ def _problems(d):
     return [str(p) for p in data.validate(d)]
 
 
+def _bad_cell(d, index: int, column: str, value: str) -> list[str]:
+    """Set one observations.csv cell (``index`` counts data rows from 0) and return the problems found."""
+    _edit(d / "observations.csv", lambda r: r[index].update({column: value}))
+    return _problems(d)
+
+
 def test_unknown_series(data_copy):
-    _edit(data_copy / "observations.csv", lambda r: r[0].update(series_id="no_such_series"))
-    msgs = _problems(data_copy)
+    msgs = _bad_cell(data_copy, 0, "series_id", "no_such_series")
     assert any("observations.csv" in m and "row 2" in m and "no_such_series" in m for m in msgs), msgs
 
 
@@ -35,8 +40,7 @@ def test_duplicate_series_year(data_copy):
 
 
 def test_non_numeric_value(data_copy):
-    _edit(data_copy / "observations.csv", lambda r: r[3].update(value="12,5"))
-    msgs = _problems(data_copy)
+    msgs = _bad_cell(data_copy, 3, "value", "12,5")
     assert any("observations.csv, row 5, column 'value', value '12,5'" in m for m in msgs), msgs
 
 
@@ -92,12 +96,10 @@ def test_load_raises_with_every_problem(data_copy):
 
 
 def test_unknown_qualifier(data_copy):
-    _edit(data_copy / "observations.csv", lambda r: r[4].update(qualifier="大约"))
-    msgs = _problems(data_copy)
+    msgs = _bad_cell(data_copy, 4, "qualifier", "大约")
     assert any("observations.csv, row 6, column 'qualifier', value '大约'" in m and "以上" in m for m in msgs), msgs
 
 
 def test_year_inferred_must_be_a_boolean(data_copy):
-    _edit(data_copy / "observations.csv", lambda r: r[2].update(year_inferred="maybe"))
-    msgs = _problems(data_copy)
+    msgs = _bad_cell(data_copy, 2, "year_inferred", "maybe")
     assert any("observations.csv, row 4, column 'year_inferred', value 'maybe'" in m for m in msgs), msgs

@@ -38,8 +38,8 @@ from IPython.display import HTML
 from planbook import assess as A
 from planbook import charts
 from planbook.data import Dataset, load
-from planbook.report import (KIND_ZH, METHOD_ZH, PART_TITLES, esc, fmt, fmt_obs, html_table, latest_text, obs_year,
-                             status_badge, zh_number)
+from planbook.report import (KIND_ZH, METHOD_ZH, PART_TITLES, esc, fmt, fmt_obs, goal_text, html_table, latest_text,
+                             obs_year, status_badge, zh_number)
 
 YEAR_MIN, YEAR_MAX = 2015, 2025
 DEFAULT_YEARS = (2020, 2025)
@@ -333,20 +333,6 @@ class Explorer:
                 layer.data = data[(data["年份"] >= lo) & (data["年份"] <= hi)]
         return chart
 
-    def _goal_text(self, t: dict, unit: str) -> str:
-        tv = _num(t.get("target_value"))
-        if t.get("benchmark_series_id"):
-            return "达到" + esc(self.ds.series_by_id[t["benchmark_series_id"]]["name_zh"])
-        if tv is None:
-            return "规划未列数值"
-        comp = {">=": "≥", "<=": "≤", "=": ""}.get(t.get("comparator") or "", "")
-        prefix = {"annual_growth": "年均", "cumulative_change": "累计", "cumulative_growth": "累计增长",
-                  "ceiling": "每年不高于", "floor": "每年不低于"}.get(t["kind"], "")
-        if t["kind"] in ("ceiling", "floor"):
-            comp = ""
-        u = "%" if t["kind"] in ("annual_growth", "cumulative_growth") else (t.get("unit") or unit)
-        return esc(f"{prefix}{comp}{fmt(tv, u)}")
-
     def _html(self, t: dict, series: dict, a: A.Assessment, shown: pd.DataFrame, sources: dict,
               lo: int, hi: int) -> str:
         unit = series.get("unit", "")
@@ -369,7 +355,7 @@ class Explorer:
             {"项目": "类型", "内容": esc(KIND_ZH.get(t["kind"], t["kind"]))},
             {"项目": "基期", "内容": esc(base)},
             {"项目": "最新", "内容": esc(latest)},
-            {"项目": "目标", "内容": f"{self._goal_text(t, unit)}（{t['target_year']}年）"},
+            {"项目": "目标", "内容": f"{goal_text(t, self.ds, unit)}（{t['target_year']}年）"},
             {"项目": "实际年均变化", "内容": esc(observed)},
             {"项目": "方法", "内容": esc(METHOD_ZH.get(a.method, a.method))},
             {"项目": "说明", "内容": esc(a.caveat) or "—"},

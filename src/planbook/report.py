@@ -95,6 +95,26 @@ def latest_text(value, unit: str, qualifier, year, inferred) -> str:
     return f"{fmt_obs(value, unit, qualifier)}（{int(year)}年{'，年份推断' if _flag(inferred) else ''}）"
 
 
+def goal_text(t: dict, ds: Dataset, unit: str = "") -> str:
+    """What a target asks for, as HTML-safe text: "年均≥7.5%", "每年不高于5%", "达到全国城镇居民人均可支配收入".
+
+    ``unit`` is used when the target row has none (e.g. the series' unit)."""
+    if t["kind"] == "milestone":
+        return esc(t["goal_status"])
+    if t.get("benchmark_series_id"):
+        return "达到" + esc(ds.series_by_id[t["benchmark_series_id"]]["name_zh"])
+    tv = t.get("target_value")
+    if tv is None or pd.isna(tv):
+        return "规划未列数值"
+    comp = {">=": "≥", "<=": "≤", "=": ""}.get(t.get("comparator") or "", "")
+    prefix = {"annual_growth": "年均", "cumulative_change": "累计", "cumulative_growth": "累计增长",
+              "ceiling": "每年不高于", "floor": "每年不低于"}.get(t["kind"], "")
+    if t["kind"] in ("ceiling", "floor"):
+        comp = ""
+    u = "%" if t["kind"] in ("annual_growth", "cumulative_growth") else (t.get("unit") or unit)
+    return esc(f"{prefix}{comp}{fmt(tv, u)}")
+
+
 def esc(x) -> str:
     """Text from data, escaped so markup in a field is shown as text and never run."""
     if x is None or (not isinstance(x, str) and pd.isna(x)):
@@ -205,23 +225,12 @@ class Chapter:
         base = ""
         if pd.notna(t["baseline_value"]):
             base = f"{fmt(t['baseline_value'], t['baseline_unit'] or unit)}（{t['baseline_year']}年）"
-        tv = t["target_value"]
-        if t["kind"] == "milestone":
-            goal = esc(t["goal_status"])
-        elif t.get("benchmark_series_id"):
-            goal = "达到" + esc(self.ds.series_by_id[t["benchmark_series_id"]]["name_zh"])
-        elif pd.isna(tv):
-            goal = "规划未列数值"
-        else:
-            comp = {">=": "≥", "<=": "≤", "=": ""}.get(t["comparator"], "")
-            prefix = {"annual_growth": "年均", "cumulative_change": "累计", "cumulative_growth": "累计增长"}.get(t["kind"], "")
-            goal = f"{prefix}{comp}{fmt(tv, unit)}"
         return {
             "编号": esc(t["target_id"]),
             "目标": esc(t["name_zh"]),
             "类型": KIND_ZH[t["kind"]],
             "基期": esc(base),
-            "目标值": esc(goal) if t["kind"] != "milestone" else goal,
+            "目标值": goal_text(t, self.ds),
             "目标年": str(t["target_year"]),
             "属性": esc(t["attribute"]),
             "规划位置": esc(t["plan_ref"]),
