@@ -2,14 +2,13 @@
 
 import math
 
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import LEVEL, RATE, SHARE, obs, target
-
 from planbook import assess as A
+from planbook.assess import needed_value
 
 
 def test_level_on_track_growth_ratio():
@@ -23,7 +22,8 @@ def test_level_on_track_growth_ratio():
     assert a.final_2025 == "unknown"
 
 
-@pytest.mark.parametrize("latest, status", [(120, "acceleration_needed"), (104, "limited_progress"), (95, "deterioration")])
+@pytest.mark.parametrize("latest, status",
+                         [(120, "acceleration_needed"), (104, "limited_progress"), (95, "deterioration")])
 def test_level_categories(latest, status):
     a = A.assess_target(target(), obs({2020: 100, 2023: latest}), 2025, series=LEVEL)
     assert a.status == status
@@ -204,7 +204,7 @@ def test_share_status_is_monotonic_and_achieved_iff_target_reached(base, target_
 @given(rates=st.lists(st.floats(-5, 15), min_size=5, max_size=5), goal=st.floats(1, 10))
 def test_mean_of_rates_between_min_and_max(rates, goal):
     t = target(kind="annual_growth", base=(2020, 1.0), goal=(2025, goal), unit="%", baseline_unit="亿元")
-    a = A.assess_target(t, obs(dict(zip(range(2021, 2026), rates))), 2025, series=RATE)
+    a = A.assess_target(t, obs(dict(zip(range(2021, 2026), rates, strict=True))), 2025, series=RATE)
     assert min(rates) - 1e-9 <= a.observed_rate <= max(rates) + 1e-9
     assert a.final_2025 == ("met" if round(a.observed_rate, 1) >= goal else "not_met")
 
@@ -289,3 +289,66 @@ def test_inferred_years_are_named_when_the_verdict_uses_them():
     assert "2023年数字的年份系据发布时间推断" in a.caveat and "2021年" not in a.caveat
     a = A.assess_target(target(), obs({2020: 100, 2021: 110, 2023: 130}, inferred={2021}), 2025, series=LEVEL)
     assert a.latest_year_inferred is False and "推断" not in a.caveat
+
+
+# ---- needed_value (what the latest year would have needed), on synthetic targets --------------------
+def test_needed_value_level_growth_ratio():
+    t, o = target(), obs({2020: 100, 2023: 130})
+    a = A.assess_target(t, o, 2025, series=LEVEL)
+    r_req = (150 / 100) ** (1 / 5) - 1  # by hand: 8.447 % a year
+    assert needed_value(t, a, o) == pytest.approx(100 * (1 + r_req) ** 3)
+    assert needed_value(t, a, o) == pytest.approx(127.5425, abs=1e-4)
+    assert a.row()["needed_value"] == pytest.approx(127.5425, abs=1e-3)  # the CSV row carries it
+
+
+def test_needed_value_distance_share():
+    t, o = target(base=(2020, 92.0), goal=(2025, 97.0), unit="%"), obs({2020: 92, 2022: 93})
+    a = A.assess_target(t, o, 2025, series=SHARE)
+    assert a.method == "distance_share"
+    assert needed_value(t, a, o) == pytest.approx(92 + 5 * 2 / 5)
+
+
+def test_needed_value_cumulative_change():
+    t, o = target(kind="cumulative_change", goal=(2025, 50.0)), obs({2020: 100, 2024: 130})
+    a = A.assess_target(t, o, 2025, series=LEVEL)
+    assert needed_value(t, a, o) == pytest.approx(100 * 1.5 ** (4 / 5))
+
+
+def test_needed_value_bounds():
+    for kind in ("ceiling", "floor"):
+        t, o = target(kind=kind, goal=(2025, 5.0)), obs({2020: 4, 2023: 6})
+        a = A.assess_target(t, o, 2025, series=LEVEL)
+        assert needed_value(t, a, o) == 5.0
+
+
+def test_needed_value_growth_of_a_nominal_level():
+    t = target(kind="annual_growth", base=(2020, 1000.0), goal=(2025, 8.0), unit="%")
+    o = obs({2020: 1000, 2023: 1200})
+    a = A.assess_target(t, o, 2025, series={"unit": "元", "measure": "level"})
+    assert a.method == "cagr_of_levels"
+    assert needed_value(t, a, o) == pytest.approx(1000 * 1.08 ** 3)
+
+
+def test_needed_value_real_rate_series():
+    t = target(kind="annual_growth", base=(2020, 1000.0), goal=(2025, 7.0), unit="%")
+    o = obs({2019: 3.0, 2020: 2.0, 2021: 5.0, 2022: 6.0, 2023: 4.0})
+    a = A.assess_target(t, o, 2025, series=RATE)
+    assert a.method == "mean_of_rates"
+    v = needed_value(t, a, o)
+    assert v == pytest.approx((1.07 ** 3 / (1.05 * 1.06) - 1) * 100)
+    assert A.geometric_mean_rate([5.0, 6.0, v]) == pytest.approx(7.0)
+
+
+def test_needed_value_none_when_nothing_to_compute():
+    t = target(goal=(2025, None))
+    a = A.assess_target(t, obs({2020: 100}), 2025, series=LEVEL)
+    assert needed_value(t, a, obs({2020: 100})) is None  # no target value
+    t = target()
+    a = A.assess_target(t, obs({2020: 100}), 2025, series=LEVEL)
+    assert a.status == "insufficient_data" and needed_value(t, a, obs({2020: 100})) is None
+    t, o = target(kind="annual_growth", goal=(2025, None), unit="%"), obs({2020: 100, 2021: 101})
+    a = A.assess_target(t, o, 2025, series=LEVEL)
+    assert a.status == "not_assessable" and needed_value(t, a, o) is None
+
+
+# ---- the notebook ------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ def test_assess_writes_one_row_per_target_with_a_series(tmp_path, ds):
     out = tmp_path / "assess.csv"
     r = runner.invoke(app, ["assess", "--as-of", "2025", "--csv", str(out)])
     assert r.exit_code == 0, r.output
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    with open(out, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     expected = ds.targets[(ds.targets["kind"] != "milestone") & (ds.targets["series_id"] != "")]
     assert [x["target_id"] for x in rows] == list(expected["target_id"])
     m01 = next(x for x in rows if x["target_id"] == "m01")
@@ -45,5 +46,6 @@ def test_assess_writes_one_row_per_target_with_a_series(tmp_path, ds):
 def test_assess_as_of_uses_only_earlier_figures(tmp_path):
     out = tmp_path / "a.csv"
     assert runner.invoke(app, ["assess", "--as-of", "2023", "--csv", str(out)]).exit_code == 0
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    with open(out, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert all(not x["latest_year"] or float(x["latest_year"]) <= 2023 for x in rows)

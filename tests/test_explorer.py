@@ -1,16 +1,23 @@
 """The analysts' explorer: widgets driven programmatically, the what-if computation, the notebook."""
 
+import ast
+from pathlib import Path
+
 import altair as alt
 import nbformat
 import pandas as pd
 import pytest
 
-from builders import LEVEL, RATE, SHARE, obs, target
-
+import planbook.explorer as E
 from planbook import assess as A
 from planbook import charts, paths
-from planbook.explorer import Explorer, needed_value
-from planbook.report import PART_TITLES, esc, fmt_obs
+from planbook.chapter import Chapter
+from planbook.data import MAIN, PART
+from planbook.explorer import Explorer
+from planbook.fmt import PART_TITLES
+from planbook.fmt import observed as fmt_obs
+from planbook.inputs import Reads
+from planbook.markup import esc
 
 NOTEBOOK = paths.REPO_ROOT / "notebooks" / "explorer.ipynb"
 
@@ -85,7 +92,7 @@ def test_switching_part_updates_targets(ex, ds):
     expected = t[(t["part"] == 4) & (t["kind"] != "milestone") & (t["series_id"] != "")]
     assert [v for _, v in ex.target.options] == list(expected["target_id"])
     assert all(label == f"{tid} {name}" for (label, _), tid, name in
-               zip(ex.target.options, expected["target_id"], expected["name_zh"]))
+               zip(ex.target.options, expected["target_id"], expected["name_zh"], strict=True))
     assert ex.target.value == expected["target_id"].iloc[0]
     assert ex.state["target_id"] == ex.target.value and ex.state["part"] == 4
     ex.target.value = "p04_039"
@@ -94,9 +101,8 @@ def test_switching_part_updates_targets(ex, ds):
     assert ex.state["status"] == "insufficient_data" and ex.state["needed_value"] is None
     assert "p04_039" in ex.html and "暂无公开数据" in ex.html
     ex.part.value = 1
-    assert {v for _, v in ex.target.options} == set(t[(t["part"] == 1) & (t["kind"] != "milestone")
-                                                       & (t["series_id"] != "")
-                                                       & ~t["target_id"].str.startswith("k")]["target_id"])
+    t = ds.group(MAIN, PART)
+    assert {v for _, v in ex.target.options} == set(t[(t["part"] == 1) & (t["series_id"] != "")]["target_id"])
 
 
 def test_part_without_series(ex):
@@ -154,7 +160,7 @@ def test_real_rate_what_if_meets_target_exactly(ex, ds):
     s = ex.state
     assert s["needed_value"] is not None
     o = ds.observed("gdp_real_growth", s["latest_year"])
-    others = [float(v) for y, v in zip(o["year"], o["value"]) if 2020 < y < s["latest_year"]]
+    others = [float(v) for y, v in zip(o["year"], o["value"], strict=True) if 2020 < y < s["latest_year"]]
     assert A.geometric_mean_rate(others + [s["needed_value"]]) == pytest.approx(7.5)
     assert "假设分析" in ex.what_if_html
 
@@ -169,67 +175,24 @@ def test_explorer_does_not_use_the_offline_renderer():
         alt.renderers.enable(before)
 
 
-# ---- needed_value on synthetic targets ---------------------------------------------------------
-def test_needed_value_level_growth_ratio():
-    t, o = target(), obs({2020: 100, 2023: 130})
-    a = A.assess_target(t, o, 2025, series=LEVEL)
-    r_req = (150 / 100) ** (1 / 5) - 1  # by hand: 8.447 % a year
-    assert needed_value(t, a, o) == pytest.approx(100 * (1 + r_req) ** 3)
-    assert needed_value(t, a, o) == pytest.approx(127.5425, abs=1e-4)
-    assert needed_value(t, a.row(), o) == pytest.approx(127.5425, abs=1e-3)  # the CSV row works too
+def test_explorer_uses_the_books_assessment_and_no_chapter_code(monkeypatch):
+    tree = ast.parse(Path(E.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {"planbook.chapter", "planbook.plan", "planbook.book", "planbook.report"} & imported
+    calls = []
+    real = A.assess
+    monkeypatch.setattr(A, "assess", lambda ds, t, as_of: calls.append(t if isinstance(t, str) else t["target_id"])
+                        or real(ds, t, as_of))
+    ex = Explorer(paths.DATA_DIR, 2025)
+    ex.target.value = "m07"
+    assert calls[-1] == "m07"
+    calls.clear()
+    ch = Chapter.open(Reads(part=5), 2025, paths.DATA_DIR)
+    ids = set(ch.assessments["target_id"])
+    assert ids and set(calls) == ids
 
 
-def test_needed_value_distance_share():
-    t, o = target(base=(2020, 92.0), goal=(2025, 97.0), unit="%"), obs({2020: 92, 2022: 93})
-    a = A.assess_target(t, o, 2025, series=SHARE)
-    assert a.method == "distance_share"
-    assert needed_value(t, a, o) == pytest.approx(92 + 5 * 2 / 5)
-
-
-def test_needed_value_cumulative_change():
-    t, o = target(kind="cumulative_change", goal=(2025, 50.0)), obs({2020: 100, 2024: 130})
-    a = A.assess_target(t, o, 2025, series=LEVEL)
-    assert needed_value(t, a, o) == pytest.approx(100 * 1.5 ** (4 / 5))
-
-
-def test_needed_value_bounds():
-    for kind in ("ceiling", "floor"):
-        t, o = target(kind=kind, goal=(2025, 5.0)), obs({2020: 4, 2023: 6})
-        a = A.assess_target(t, o, 2025, series=LEVEL)
-        assert needed_value(t, a, o) == 5.0
-
-
-def test_needed_value_growth_of_a_nominal_level():
-    t = target(kind="annual_growth", base=(2020, 1000.0), goal=(2025, 8.0), unit="%")
-    o = obs({2020: 1000, 2023: 1200})
-    a = A.assess_target(t, o, 2025, series={"unit": "元", "measure": "level"})
-    assert a.method == "cagr_of_levels"
-    assert needed_value(t, a, o) == pytest.approx(1000 * 1.08 ** 3)
-
-
-def test_needed_value_real_rate_series():
-    t = target(kind="annual_growth", base=(2020, 1000.0), goal=(2025, 7.0), unit="%")
-    o = obs({2019: 3.0, 2020: 2.0, 2021: 5.0, 2022: 6.0, 2023: 4.0})
-    a = A.assess_target(t, o, 2025, series=RATE)
-    assert a.method == "mean_of_rates"
-    v = needed_value(t, a, o)
-    assert v == pytest.approx((1.07 ** 3 / (1.05 * 1.06) - 1) * 100)
-    assert A.geometric_mean_rate([5.0, 6.0, v]) == pytest.approx(7.0)
-
-
-def test_needed_value_none_when_nothing_to_compute():
-    t = target(goal=(2025, None))
-    a = A.assess_target(t, obs({2020: 100}), 2025, series=LEVEL)
-    assert needed_value(t, a, obs({2020: 100})) is None  # no target value
-    t = target()
-    a = A.assess_target(t, obs({2020: 100}), 2025, series=LEVEL)
-    assert a.status == "insufficient_data" and needed_value(t, a, obs({2020: 100})) is None
-    t, o = target(kind="annual_growth", goal=(2025, None), unit="%"), obs({2020: 100, 2021: 101})
-    a = A.assess_target(t, o, 2025, series=LEVEL)
-    assert a.status == "not_assessable" and needed_value(t, a, o) is None
-
-
-# ---- the notebook ------------------------------------------------------------------------------
 def test_notebook_is_a_clean_template():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert [c["id"] for c in nb.cells] == [f"explorer-{i:02d}" for i in range(len(nb.cells))]

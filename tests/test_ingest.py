@@ -13,8 +13,18 @@ from typer.testing import CliRunner
 
 from planbook import data, paths
 from planbook.cli import app
-from planbook.ingest import (Extraction, IngestError, apply, detect_year, diff, extract, html_to_text,
-                             normalize, read_source, source_id_from_url)
+from planbook.ingest import (
+    Extraction,
+    IngestError,
+    apply,
+    detect_year,
+    diff,
+    extract,
+    html_to_text,
+    normalize,
+    read_source,
+    source_id_from_url,
+)
 
 runner = CliRunner()
 

@@ -43,6 +43,9 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from planbook import outlook
+from planbook.fmt import number as _fmt
+
 ON_TRACK = 0.95
 ACCELERATION = 0.6
 NEAR_LIMIT = 90.0  # a share (%) whose baseline or target is at least this is assessed by distance share
@@ -89,7 +92,8 @@ FINAL_ZH = {"met": "已完成", "not_met": "未完成", "unknown": "待定"}
 CSV_COLUMNS = [
     "target_id", "series_id", "baseline_year", "baseline_value", "latest_year", "latest_value",
     "latest_qualifier", "latest_year_inferred", "target_year", "target_value", "required_rate", "observed_rate",
-    "ratio", "status", "status_zh", "final_2025", "goal_value", "method", "caveat",
+    "ratio", "status", "status_zh", "final_2025", "goal_value", "needed_value", "higher_is_better", "method",
+    "caveat",
 ]
 
 
@@ -112,6 +116,8 @@ class Assessment:
     status_zh: str = ""
     final_2025: str = "unknown"
     goal_value: float | None = None
+    needed_value: float | None = None  # what the latest year would have needed (see needed_value)
+    higher_is_better: bool = True
     method: str = ""
     caveat: str = ""
     caveats: list[str] = field(default_factory=list, repr=False)
@@ -119,7 +125,7 @@ class Assessment:
     def __post_init__(self) -> None:
         self.finish()
 
-    def finish(self) -> "Assessment":
+    def finish(self) -> Assessment:
         self.status_zh = STATUS_ZH[self.status]
         if (self.status == "achieved" and self.latest_year is not None and self.latest_year < self.target_year
                 and self.method != "bound_each_year"):  # a standing bound is kept, not reached early
@@ -130,7 +136,7 @@ class Assessment:
     def row(self) -> dict:
         d = asdict(self)
         d.pop("caveats")
-        for k in ("required_rate", "observed_rate", "ratio", "goal_value"):
+        for k in ("required_rate", "observed_rate", "ratio", "goal_value", "needed_value"):
             if d[k] is not None:
                 d[k] = round(d[k], 4)
         return {k: d[k] for k in CSV_COLUMNS}
@@ -160,11 +166,11 @@ def number(x) -> float | None:
     return None if math.isnan(v) else v
 
 
-_num = number
+
 
 
 def _int(x) -> int | None:
-    v = _num(x)
+    v = number(x)
     return None if v is None else int(v)
 
 
@@ -181,15 +187,22 @@ def geometric_mean_rate(rates_pct: list[float]) -> float:
     return (prod ** (1.0 / len(rates_pct)) - 1.0) * 100.0
 
 
-def _direction(comparator: str, x_b: float | None, v: float, higher_is_better) -> bool:
-    """True when higher values are better for this target."""
-    if comparator == ">=":
-        return True
-    if comparator == "<=":
+def higher_is_better(target: dict, series: dict | None = None, x_b: float | None = None,
+                     goal: float | None = None) -> bool:
+    """Whether the target asks for at least (True) or at most (False) its value.
+
+    A ceiling or ``<=`` asks for at most; a floor, an average growth rate or ``>=`` for at least;
+    otherwise the direction from the baseline to the goal decides, and failing that the series'
+    ``higher_is_better``.
+    """
+    kind, comp = target["kind"], target.get("comparator") or ""
+    if kind == "ceiling" or comp == "<=":
         return False
-    if x_b is not None and v != x_b:
-        return v > x_b
-    return higher_is_better is not False
+    if kind in ("floor", "annual_growth") or comp == ">=":
+        return True
+    if x_b is not None and goal is not None and goal != x_b:
+        return goal > x_b
+    return (series or {}).get("higher_is_better") is not False
 
 
 QUALIFIER_ZH = {"左右": "约数", "以上": "下限", "以内": "上限"}
@@ -210,7 +223,9 @@ def assess_target(
     """
     series = series or {}
     a = _assess_target(target, observations, as_of, breaks=breaks, series=series)
-    return _annotate(a, observations, as_of, target, series)
+    a = _annotate(a, observations, as_of, target, series)
+    a.needed_value = needed_value(target, a, observations)
+    return a
 
 
 def _annotate(a: Assessment, observations: pd.DataFrame, as_of: int, target: dict, series: dict) -> Assessment:
@@ -224,13 +239,13 @@ def _annotate(a: Assessment, observations: pd.DataFrame, as_of: int, target: dic
     if a.method in ("mean_of_rates", "bound_each_year") and a.baseline_year is not None:  # every year counts
         used.update(range(a.baseline_year + 1, a.latest_year + 1))
     o = observations[observations["year"] <= as_of]
-    inferred = sorted(int(y) for y, f in zip(o["year"], o["year_inferred"]) if bool(f)) \
+    inferred = sorted(int(y) for y, f in zip(o["year"], o["year_inferred"], strict=True) if bool(f)) \
         if "year_inferred" in o.columns else []
     a.latest_year_inferred = a.latest_year in inferred
     named_years = [y for y in inferred if y in used]
     if named_years:
         a.caveats.append("、".join(f"{y}年" for y in named_years) + "数字的年份系据发布时间推断")
-    quals = {int(y): (str(q), float(v)) for y, v, q in zip(o["year"], o["value"], o["qualifier"])
+    quals = {int(y): (str(q), float(v)) for y, v, q in zip(o["year"], o["value"], o["qualifier"], strict=True)
              if isinstance(q, str) and q} if "qualifier" in o.columns else {}
     a.latest_qualifier = quals.get(a.latest_year, ("", 0.0))[0]
     named = [f"{y}年数字原文为“{_fmt(v)}{q}”（{QUALIFIER_ZH[q]}）" for y, (q, v) in sorted(quals.items()) if y in used]
@@ -239,10 +254,7 @@ def _annotate(a: Assessment, observations: pd.DataFrame, as_of: int, target: dic
     a.caveats.extend(named)
     q = a.latest_qualifier
     if q in ("以上", "以内"):
-        higher = series.get("higher_is_better")
-        if higher is None or (not isinstance(higher, bool) and pd.isna(higher)):
-            higher = not (target["kind"] == "ceiling" or target.get("comparator") == "<=")
-        favourable = higher if q == "以上" else not higher
+        favourable = a.higher_is_better if q == "以上" else not a.higher_is_better
         if favourable and a.status != "achieved":
             a.caveats.append("按所印数字评估，实际进展可能更好")
         elif not favourable:
@@ -254,13 +266,14 @@ def _assess_target(target: dict, observations: pd.DataFrame, as_of: int, *, brea
                    series: dict) -> Assessment:
     kind = target["kind"]
     T = int(target["target_year"])
-    V = _num(target.get("target_value"))
+    V = number(target.get("target_value"))
     b_plan = _int(target.get("baseline_year"))
-    xb_plan = _num(target.get("baseline_value"))
+    xb_plan = number(target.get("baseline_value"))
     b_unit = target.get("baseline_unit") or ""
     s_unit = series.get("unit", "")
     measure = series.get("measure", "level")
     a = Assessment(target["target_id"], target.get("series_id") or "", b_plan, xb_plan, None, None, T, V)
+    a.higher_is_better = higher_is_better(target, series)
 
     if not a.series_id or V is None:
         a.status = "not_assessable"
@@ -275,7 +288,7 @@ def _assess_target(target: dict, observations: pd.DataFrame, as_of: int, *, brea
     obs = obs[obs["year"] <= as_of].sort_values("year")
     years = [int(y) for y in obs["year"]]
     values = [float(v) for v in obs["value"]]
-    pts = dict(zip(years, values))
+    pts = dict(zip(years, values, strict=True))
 
     # Period start: the plan's baseline year, else five years before the target year.
     b = b_plan if b_plan is not None else T - 5
@@ -336,12 +349,6 @@ def _assess_target(target: dict, observations: pd.DataFrame, as_of: int, *, brea
     return _assess_level(a, x_b, b, goal, T, target, series)
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) < 1e6 else f"{x:,.0f}"
-
-
 def _met(x: float, goal: float, higher: bool) -> bool:
     return x >= goal - 1e-9 if higher else x <= goal + 1e-9
 
@@ -355,14 +362,14 @@ def _final(a: Assessment, T: int, verdict_at_T: bool | None) -> None:
 
 def _assess_level(a: Assessment, x_b: float, b: int, goal: float, T: int, target: dict, series: dict) -> Assessment:
     a.goal_value = goal
-    higher = _direction(target.get("comparator") or "", x_b, goal, series.get("higher_is_better"))
+    higher = a.higher_is_better = higher_is_better(target, series, x_b, goal)
     if a.latest_year is None:
         a.method = "none"
         a.status = "insufficient_data"
         a.caveats.append("基期之后暂无公开数据")
         return a.finish()
     t, x_t = a.latest_year, a.latest_value
-    if T <= b:  # the baseline already sits at (or after) the target year: only met or not
+    if b >= T:  # the baseline already sits at (or after) the target year: only met or not
         a.method = "bound_each_year"
         met = _met(x_t, goal, higher)
         a.status = "achieved" if met else "deterioration"
@@ -415,7 +422,7 @@ def _assess_level_growth(a: Assessment, x_b: float, b: int, T: int, V: float, ta
         a.caveats.append("数值非正，无法计算年均增速")
         return a.finish()
     t = a.latest_year
-    if T <= b:
+    if b >= T:
         a.status = "insufficient_data"
         a.caveats.append("基期不早于目标年，无法计算期内增速")
         return a.finish()
@@ -503,8 +510,6 @@ def assess_benchmark(target: dict, ds, as_of: int) -> Assessment:
     status follows when the two meet if each keeps its trend since 2020 (see :mod:`planbook.outlook`):
     by the target year → on_track, later → acceleration_needed, never → limited_progress.
     """
-    from planbook import outlook
-
     sid, bid = target["series_id"], target["benchmark_series_id"]
     model = "cagr" if ds.series_by_id[sid]["measure"] == "level" else "linear"
     c = outlook.convergence(ds, sid, bid, model, target["name_zh"], as_of)
@@ -530,26 +535,104 @@ def assess_benchmark(target: dict, ds, as_of: int) -> Assessment:
             a.caveats.append("趋势依据不足三年")
     if c.year is not None and c.year >= T:
         _final(a, T, c.value >= c.benchmark)
+    a.needed_value = needed_value(target, a)
     return a.finish()
 
 
+def needed_value(target: dict, a: Assessment, observations: pd.DataFrame | None = None) -> float | None:
+    """The value the assessment's latest year would have needed for the target to be met (on track).
+
+    Let ``b`` and ``x_b`` be the assessment's baseline year and value, ``t`` its latest year, ``T``
+    the target year, ``V`` the target value and ``goal`` the level to reach by ``T`` (``V`` itself,
+    or for cumulative targets the level the assessment derived from it).
+
+    * ``level``, ``count``, ``cumulative_change``, ``cumulative_growth``: the level on the required
+      path at ``t``.  For the growth-ratio method ``x_b * (1 + r_req) ** (t - b)`` with
+      ``r_req = (goal / x_b) ** (1 / (T - b)) - 1``; for the distance-share method the straight line
+      ``x_b + (goal - x_b) * (t - b) / (T - b)``.  Where the baseline is not before ``T``: ``goal``.
+    * ``ceiling`` and ``floor``: the bound ``V``, which holds every year.
+    * ``annual_growth`` of a nominal level (method ``cagr_of_levels``): ``x_b * (1 + V/100) ** (t - b)``.
+    * ``annual_growth`` of a published real-rate series (method ``mean_of_rates``): the rate (in %)
+      year ``t`` would have needed so that the geometric mean of the published rates of the years
+      ``b < y <= t`` equals ``V``, i.e. ``((1 + V/100) ** n / prod_{b<y<t}(1 + r_y/100) - 1) * 100``
+      with ``n`` the number of those years (years without a published rate are not counted, as in
+      the assessment); ``observations`` (columns year, value) are needed for it.
+    * a target stated relative to a benchmark series: the benchmark's value once ``t >= T``, else
+      None (the trend, not a level, decides before the target year).
+
+    Returns None when there is nothing to compute: no target value, no figure after the baseline,
+    or the assessment is ``not_assessable`` / ``insufficient_data``.
+    """
+    kind = target["kind"]
+    t, b, T, V = a.latest_year, a.baseline_year, int(target["target_year"]), number(target.get("target_value"))
+    if t is None or a.status in ("not_assessable", "insufficient_data") or kind == "milestone":
+        return None
+    if a.method == "benchmark_trend":
+        return a.goal_value if t >= T else None
+    if kind in ("ceiling", "floor"):
+        return V
+    if kind == "annual_growth":
+        if V is None or b is None:
+            return None
+        if a.method == "mean_of_rates":
+            if observations is None:
+                return None
+            o = observations[["year", "value"]].dropna()
+            pts = {int(y): float(v) for y, v in zip(o["year"], o["value"], strict=True)}
+            years = [y for y in pts if b < y <= t]
+            if t not in pts:
+                years.append(t)  # the latest year is the one whose rate we solve for
+            prod_others = 1.0
+            for y in years:
+                if y != t:
+                    prod_others *= 1.0 + pts[y] / 100.0
+            return ((1.0 + V / 100.0) ** len(years) / prod_others - 1.0) * 100.0
+        if a.baseline_value is None:
+            return None
+        return a.baseline_value * (1.0 + V / 100.0) ** (t - b)
+    # a level to reach by T (level, count, cumulative_change, cumulative_growth)
+    goal = a.goal_value if a.goal_value is not None else V
+    x_b = a.baseline_value
+    if goal is None:
+        return None
+    if x_b is None or b is None or b >= T or a.method == "bound_each_year":
+        return goal
+    share = min(max((t - b) / (T - b), 0.0), 1.0)
+    if a.method == "distance_share" or x_b <= 0 or goal <= 0:
+        return x_b + (goal - x_b) * share
+    return x_b * (goal / x_b) ** share
+
+
+def assess(ds, target: dict | str, as_of: int) -> Assessment:
+    """Assess one target of ``ds`` from the figures published for years up to ``as_of``.
+
+    The one entry point the book and the explorer use.  Figures after the target year do not change
+    a verdict (years are capped at the target year); a target stated relative to another series is
+    assessed against it (:func:`assess_benchmark`), any other against its own series
+    (:func:`assess_target`, with the series' breaks).  Both give ``needed_value``, the value the latest
+    year would have needed (:func:`needed_value`).
+    """
+    if isinstance(target, str):
+        t = ds.targets[ds.targets["target_id"] == target]
+        if t.empty:
+            raise KeyError(f"no target '{target}' in this dataset")
+        target = t.iloc[0].to_dict()
+    if target["kind"] == "milestone":
+        raise ValueError(f"{target['target_id']} is an undertaking (milestone), not a target with a series")
+    upto = min(as_of, int(target["target_year"]))
+    sid = target.get("series_id") or ""
+    if target.get("benchmark_series_id"):
+        return assess_benchmark(target, ds, upto)
+    obs = ds.observed(sid, upto) if sid else pd.DataFrame({"year": [], "value": []})
+    return assess_target(target, obs, upto, breaks=ds.breaks_of(sid) if sid else [],
+                         series=ds.series_by_id.get(sid, {}))
+
+
 def assess_all(ds, as_of: int, *, include_targets=None) -> pd.DataFrame:
-    """One row per target that has a series (milestones excluded), as :data:`CSV_COLUMNS`."""
-    rows = []
+    """One row per target that has a series (undertakings excluded), as :data:`CSV_COLUMNS`."""
     t = ds.targets
     if include_targets is not None:
         t = t[t["target_id"].isin(include_targets)]
-    for target in t.to_dict("records"):
-        if target["kind"] == "milestone" or not target["series_id"]:
-            continue
-        sid = target["series_id"]
-        upto = min(as_of, int(target["target_year"]))
-        if target.get("benchmark_series_id"):
-            rows.append(assess_benchmark(target, ds, upto).row())
-            continue  # figures after the target year don't change its verdict
-        a = assess_target(
-            target, ds.observed(sid, upto), upto, breaks=ds.breaks_of(sid), series=ds.series_by_id.get(sid, {})
-        )
-        rows.append(a.row())
-    df = pd.DataFrame(rows, columns=CSV_COLUMNS)
-    return df
+    rows = [assess(ds, target, as_of).row() for target in t.to_dict("records")
+            if target["kind"] != "milestone" and target["series_id"]]
+    return pd.DataFrame(rows, columns=CSV_COLUMNS)

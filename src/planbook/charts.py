@@ -15,6 +15,9 @@ from pathlib import Path
 
 import altair as alt
 import pandas as pd
+import vl_convert
+
+from planbook import fmt
 
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif"
 # Okabe-Ito, colour-blind safe
@@ -81,8 +84,6 @@ def write_bundle(static_dir: Path) -> Path:
     The bundle is wrapped in a function so that its internals do not leak into the page's globals;
     it exposes one name, ``window.planbookEmbed``.
     """
-    import vl_convert
-
     static_dir.mkdir(parents=True, exist_ok=True)
     path = static_dir / BUNDLE_NAME
     bundle = vl_convert.javascript_bundle("window.planbookEmbed = vegaEmbed;")
@@ -133,15 +134,17 @@ def target_chart(target: dict, series: dict, obs: pd.DataFrame, sources: dict, a
     else:
         observed = base.mark_line(color=OBSERVED, point=alt.OverlayMarkDef(color=OBSERVED, size=50)).encode(
             x=x, y=alt.Y("数值:Q", title=y_title, scale=alt.Scale(zero=False, domain=domain)), tooltip=tooltip)
-    missing = alt.Chart(df[df["数值"].isna()]).mark_text(text="×", color="#999999", fontSize=14, baseline="bottom").encode(
+    missing = alt.Chart(df[df["数值"].isna()]).mark_text(
+        text="×", color="#999999", fontSize=14, baseline="bottom").encode(
         x=x, y=alt.value(218), tooltip=[alt.Tooltip("年份:O"), alt.Tooltip("数据状态:N")])
     layers = [observed, missing]
     marks = []
     tv = target.get("target_value")
     if rate_target and pd.notna(tv):
-        marks.append({"label": f"目标：年均{tv:g}%", "value": float(tv)})
+        marks.append({"label": f"目标：年均{fmt.number(tv, '%')}", "value": float(tv)})
     elif target["kind"] in ("ceiling", "floor") and pd.notna(tv):
-        marks.append({"label": f"{'上限' if target['kind'] == 'ceiling' else '下限'}：{tv:g}{unit}", "value": float(tv)})
+        marks.append({"label": f"{'上限' if target['kind'] == 'ceiling' else '下限'}：{fmt.number(tv, unit)}",
+                      "value": float(tv)})
     if marks:
         rule_df = pd.DataFrame(marks)
         layers.append(alt.Chart(rule_df).mark_rule(color=TARGET, strokeDash=[6, 3], strokeWidth=2).encode(
@@ -149,16 +152,16 @@ def target_chart(target: dict, series: dict, obs: pd.DataFrame, sources: dict, a
     else:
         pts = []
         a = assessment or {}
-        bv = a.get("baseline_value")
-        by = a.get("baseline_year")
+        bv = None if fmt.missing(a.get("baseline_value")) else float(a["baseline_value"])
+        by = None if fmt.missing(a.get("baseline_year")) else int(a["baseline_year"])
         if bv is None and pd.notna(target.get("baseline_value")) and (target.get("baseline_unit") or unit) == unit:
             bv, by = float(target["baseline_value"]), int(target["baseline_year"])
         if bv is not None and by is not None and by in years:
-            pts.append({"年份": int(by), "数值": float(bv), "类别": "基期", "说明": f"基期（{by}年）：{bv:,.2f}".rstrip("0").rstrip(".")})
+            pts.append({"年份": by, "数值": bv, "类别": "基期", "说明": f"基期（{by}年）：{fmt.number(bv)}"})
         goal = a.get("goal_value", tv if target["kind"] in ("level", "count") else None)
         if goal is not None and pd.notna(goal) and int(target["target_year"]) in years:
             pts.append({"年份": int(target["target_year"]), "数值": float(goal), "类别": "规划目标",
-                        "说明": f"{int(target['target_year'])}年目标：{float(goal):g}{unit}"})
+                        "说明": f"{int(target['target_year'])}年目标：{fmt.number(goal, unit)}"})
         if pts:
             pdf = pd.DataFrame(pts)
             layers.append(alt.Chart(pdf).mark_line(color=PATH, strokeDash=[4, 4]).encode(x=x, y="数值:Q"))
@@ -177,9 +180,10 @@ def _domain(df: pd.DataFrame, target: dict, assessment: dict | None, rate_target
     """An explicit y domain covering the observed values, baseline and target (never empty)."""
     vals = [float(v) for v in df["数值"].dropna()]
     a = assessment or {}
-    for v in (a.get("baseline_value"), a.get("goal_value"), target.get("target_value")):
-        if v is not None and pd.notna(v) and not (target["kind"] in ("annual_growth", "cumulative_growth", "cumulative_change")
-                                                    and v is target.get("target_value") and not rate_target):
+    # a growth or cumulative target's value is a rate or a change, not a point on the series' axis
+    value_is_level = rate_target or target["kind"] not in ("annual_growth", "cumulative_growth", "cumulative_change")
+    for v in (a.get("baseline_value"), a.get("goal_value"), target.get("target_value") if value_is_level else None):
+        if not fmt.missing(v):
             vals.append(float(v))
     if rate_target:
         vals.append(0.0)
@@ -199,7 +203,7 @@ def describe(target: dict, series: dict, df: pd.DataFrame, assessment: dict | No
     if have.empty:
         parts.append("暂无公开数据")
     else:
-        parts.append("，".join(f"{int(r['年份'])}年{r['数值']:,.2f}".rstrip("0").rstrip(".") + unit + r.get("原文", "")
+        parts.append("，".join(f"{int(r['年份'])}年{fmt.number(r['数值'], unit)}{r.get('原文', '')}"
                                for r in have.to_dict("records")))
     miss = df[df["数值"].isna()]["年份"].tolist()
     if miss:
@@ -212,7 +216,8 @@ def describe(target: dict, series: dict, df: pd.DataFrame, assessment: dict | No
 SELECT_THRESHOLD = 6  # a part with more charted targets than this gets one chart with a selection
 
 
-def selector_chart(items: list[tuple[dict, dict, pd.DataFrame, dict | None]], sources: dict, as_of: int) -> alt.LayerChart:
+def selector_chart(items: list[tuple[dict, dict, pd.DataFrame, dict | None]], sources: dict,
+                   as_of: int) -> alt.LayerChart:
     """One chart for many targets: a drop-down (Altair's own binding, works in a static page) picks the target.
 
     ``items`` are (target, series, observations, assessment).  Each target keeps its baseline, target

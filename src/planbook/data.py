@@ -83,7 +83,7 @@ def _check_encoding(data_dir: Path, package: dict) -> list[Problem]:
 
 
 def _frictionless_problems(data_dir: Path) -> list[Problem]:
-    from frictionless import Package, system
+    from frictionless import Package, system  # slow to import (~1 s); only validation needs it
 
     with system.use_context(trusted=True):
         package = Package(str(data_dir / "datapackage.json"))
@@ -134,7 +134,8 @@ def _semantic_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
         if row["kind"] == "milestone":
             if not row["goal_status"]:
                 problems.append(Problem("targets.csv", line, "goal_status", "",
-                                        "a milestone needs the status the plan asks for (前期工作/开工/在建/建成/投产)"))
+                                        "a milestone needs the status the plan asks for "
+                                        "(前期工作/核准/开工/在建/建成/投产)"))
         elif row["kind"] != "milestone" and row["target_value"] == "" and row["note"] == "":
             problems.append(Problem("targets.csv", line, "target_value", "",
                                     "a numeric target without a value needs a note saying why"))
@@ -164,6 +165,23 @@ def validate(data_dir: Path | str = DATA_DIR) -> list[Problem]:
     return _semantic_problems(frames)
 
 
+# ---- the kinds of target -------------------------------------------------------------------------
+# targets.csv ids say which list of the plan a row comes from (data/README.md); this is the one place
+# that reads them.  Everything else asks the data model for a target's group.
+MAIN = "main"  # m01…m25: the 25 main indicators of 专栏2
+REVIEW = "review"  # k01…: the 13th plan's indicators reviewed in 专栏1 (target year 2020)
+PART = "part"  # pNN_nnn with a number: another target of the 14th plan
+UNDERTAKING = "undertaking"  # a named, dated undertaking (kind milestone)
+GROUPS = (MAIN, REVIEW, PART, UNDERTAKING)
+
+
+def target_group(target_id: str, kind: str) -> str:
+    """The list of the plan a target belongs to (one of :data:`GROUPS`)."""
+    if kind == "milestone":
+        return UNDERTAKING
+    return {"m": MAIN, "k": REVIEW}.get(target_id[:1], PART)
+
+
 def _to_numeric(df: pd.DataFrame, cols: list[str], integer: bool = False) -> pd.DataFrame:
     for c in cols:
         s = pd.to_numeric(df[c].replace("", None))
@@ -183,17 +201,39 @@ class Dataset:
     breaks: pd.DataFrame
     plan_results: pd.DataFrame
     data_dir: Path = field(default=DATA_DIR)
+    reads: str = ""  # the declaration the rows were selected by, when not all of data/
 
     @cached_property
     def series_by_id(self) -> dict[str, dict]:
         return {r["series_id"]: r for r in self.series.to_dict("records")}
+
+    # ---- targets by group ---------------------------------------------------------------------
+    def group(self, *groups: str) -> pd.DataFrame:
+        """The targets of the given groups (see :data:`GROUPS`), in file order."""
+        return self.targets[self.targets["group"].isin(groups)].reset_index(drop=True)
+
+    @property
+    def plan_targets(self) -> pd.DataFrame:
+        """The 14th plan's own commitments: main indicators, other targets and undertakings (not 专栏1)."""
+        return self.group(MAIN, PART, UNDERTAKING)
+
+    @property
+    def main_indicators(self) -> pd.DataFrame:
+        return self.group(MAIN)
 
     @cached_property
     def sources_by_id(self) -> dict[str, dict]:
         return {r["source_id"]: r for r in self.sources.to_dict("records")}
 
     def observed(self, series_id: str, as_of: int | None = None) -> pd.DataFrame:
-        """Observations of one series, sorted by year, up to ``as_of`` (inclusive)."""
+        """Observations of one series, sorted by year, up to ``as_of`` (inclusive).
+
+        A series this dataset does not hold raises :class:`KeyError`: a page reads only the series it
+        declares (see :mod:`planbook.inputs`), so an undeclared read fails instead of showing nothing.
+        """
+        if series_id not in self.series_by_id:
+            raise KeyError(f"series '{series_id}' is not in this dataset"
+                           + (f" (the page reads {self.reads})" if self.reads else ""))
         o = self.observations[self.observations["series_id"] == series_id]
         if as_of is not None:
             o = o[o["year"] <= as_of]
@@ -203,8 +243,10 @@ class Dataset:
         b = self.breaks[self.breaks["series_id"] == series_id]
         return sorted(int(y) for y in b["year"])
 
-    def part_targets(self, part: int) -> pd.DataFrame:
-        return self.targets[self.targets["part"] == part].reset_index(drop=True)
+
+def read_frames(data_dir: Path | str = DATA_DIR) -> dict[str, pd.DataFrame]:
+    """Every table of data/ as text, exactly as in the files (what selections and hashes work on)."""
+    return {name: _read_raw(Path(data_dir), name) for name in RESOURCES}
 
 
 def load(data_dir: Path | str = DATA_DIR, validate_first: bool = True) -> Dataset:
@@ -214,7 +256,12 @@ def load(data_dir: Path | str = DATA_DIR, validate_first: bool = True) -> Datase
         problems = validate(data_dir)
         if problems:
             raise DataError(problems)
-    f = {name: _read_raw(data_dir, name) for name in RESOURCES}
+    return typed(read_frames(data_dir), data_dir)
+
+
+def typed(frames: dict[str, pd.DataFrame], data_dir: Path | str = DATA_DIR, reads: str = "") -> Dataset:
+    """A :class:`Dataset` from text tables (all of data/, or the rows a page selected)."""
+    f = {name: frames[name].copy() for name in RESOURCES}
     f["targets"] = _to_numeric(f["targets"], ["part", "chapter", "box", "baseline_year", "target_year"], integer=True)
     f["targets"] = _to_numeric(f["targets"], ["baseline_value", "target_value"])
     f["observations"] = _to_numeric(f["observations"], ["year"], integer=True)
@@ -226,4 +273,6 @@ def load(data_dir: Path | str = DATA_DIR, validate_first: bool = True) -> Datase
     f["series"]["higher_is_better"] = f["series"]["higher_is_better"].map(
         {"true": True, "false": False, "": None}
     )
-    return Dataset(data_dir=data_dir, **f)
+    t = f["targets"]
+    t["group"] = [target_group(i, k) for i, k in zip(t["target_id"], t["kind"], strict=True)]
+    return Dataset(data_dir=Path(data_dir), reads=reads, **f)

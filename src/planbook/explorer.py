@@ -20,14 +20,14 @@ What the explorer shows for the selected target and years ``(lo, hi)``:
 * the assessment of :mod:`planbook.assess` from the figures published for years up to ``hi``
   (capped at the target year, as in :func:`planbook.assess.assess_all`);
 * a what-if readout: the value the latest year would have needed to meet the target
-  (:func:`needed_value`).
+  (:func:`planbook.assess.needed_value`).
 
-The 13th-plan rows (``k01``…, 专栏1) are left out, as in the book's chapters (:class:`planbook.report.Chapter`).
+The assessment is :func:`planbook.assess.assess`, the function the book's chapters use.  The
+13th-plan rows (专栏1) are left out, as in the book's chapters.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import altair as alt
@@ -36,10 +36,10 @@ import pandas as pd
 from IPython.display import HTML
 
 from planbook import assess as A
-from planbook import charts
-from planbook.data import Dataset, load
-from planbook.report import (KIND_ZH, METHOD_ZH, PART_TITLES, esc, fmt, fmt_obs, goal_text, html_table, latest_text,
-                             obs_year, status_badge, zh_number)
+from planbook import charts, fmt
+from planbook.data import MAIN, PART, Dataset, load
+from planbook.markup import esc, status_badge, table
+from planbook.paths import DATA_DIR
 
 YEAR_MIN, YEAR_MAX = 2015, 2025
 DEFAULT_YEARS = (2020, 2025)
@@ -56,114 +56,6 @@ _STYLE = (
 
 
 # ---- pure helpers -----------------------------------------------------------------------------
-from planbook.assess import number as _num  # noqa: E402  (shared conversion of table cells)
-
-
-def _int(x) -> int | None:
-    v = _num(x)
-    return None if v is None else int(v)
-
-
-def _get(assessment, key: str):
-    """A field of an :class:`~planbook.assess.Assessment` or of its ``row()`` dict."""
-    if isinstance(assessment, dict):
-        return assessment.get(key)
-    return getattr(assessment, key, None)
-
-
-def needed_value(target: dict, assessment, observations: pd.DataFrame | None = None) -> float | None:
-    """The value the assessment's latest year would have needed for the target to be met (on track).
-
-    ``target`` is a row of ``targets.csv`` (as a dict), ``assessment`` the
-    :class:`~planbook.assess.Assessment` of that target (or its ``row()`` dict) and ``observations``
-    the series' observations (columns ``year`` and ``value``; only needed for real-rate series).
-    Let ``b`` and ``x_b`` be the assessment's baseline year and value, ``t`` its latest year, ``T``
-    the target year, ``V`` the target value and ``goal`` the level to reach by ``T`` (``V`` itself,
-    or for cumulative targets the level the assessment derived from it).
-
-    * ``level``, ``count``, ``cumulative_change``, ``cumulative_growth``: the level on the required
-      path at ``t``.  For the growth-ratio method ``x_b * (1 + r_req) ** (t - b)`` with
-      ``r_req = (goal / x_b) ** (1 / (T - b)) - 1``; for the distance-share method the straight line
-      ``x_b + (goal - x_b) * (t - b) / (T - b)``.  Where the baseline is not before ``T``: ``goal``.
-    * ``ceiling`` and ``floor``: the bound ``V``, which holds every year.
-    * ``annual_growth`` of a nominal level (method ``cagr_of_levels``): ``x_b * (1 + V/100) ** (t - b)``.
-    * ``annual_growth`` of a published real-rate series (method ``mean_of_rates``): the rate (in %)
-      year ``t`` would have needed so that the geometric mean of the published rates of the years
-      ``b < y <= t`` equals ``V``, i.e. ``((1 + V/100) ** n / prod_{b<y<t}(1 + r_y/100) - 1) * 100``
-      with ``n`` the number of those years (years without a published rate are not counted, as in
-      the assessment).
-    * a target stated relative to a benchmark series: the benchmark's value once ``t >= T``, else
-      None (the trend, not a level, decides before the target year).
-
-    Returns None when there is nothing to compute: no target value, no figure after the baseline,
-    or the assessment is ``not_assessable`` / ``insufficient_data``.
-    """
-    kind = target["kind"]
-    method = _get(assessment, "method") or ""
-    status = _get(assessment, "status")
-    t = _int(_get(assessment, "latest_year"))
-    b = _int(_get(assessment, "baseline_year"))
-    T = int(target["target_year"])
-    V = _num(target.get("target_value"))
-    if t is None or status in ("not_assessable", "insufficient_data") or kind == "milestone":
-        return None
-
-    if method == "benchmark_trend":
-        goal = _num(_get(assessment, "goal_value"))
-        return goal if t >= T else None
-
-    if kind in ("ceiling", "floor"):
-        return V
-
-    if kind == "annual_growth":
-        if V is None or b is None:
-            return None
-        if method == "mean_of_rates":
-            if observations is None:
-                return None
-            o = observations[["year", "value"]].dropna()
-            pts = {int(y): float(v) for y, v in zip(o["year"], o["value"])}
-            years = [y for y in pts if b < y <= t]
-            if t not in pts:
-                years.append(t)  # the latest year is the one whose rate we solve for
-            prod_others = 1.0
-            for y in years:
-                if y != t:
-                    prod_others *= 1.0 + pts[y] / 100.0
-            return ((1.0 + V / 100.0) ** len(years) / prod_others - 1.0) * 100.0
-        x_b = _num(_get(assessment, "baseline_value"))
-        if x_b is None:
-            return None
-        return x_b * (1.0 + V / 100.0) ** (t - b)
-
-    # a level to reach by T (level, count, cumulative_change, cumulative_growth)
-    goal = _num(_get(assessment, "goal_value"))
-    x_b = _num(_get(assessment, "baseline_value"))
-    if goal is None:
-        goal = V
-    if goal is None:
-        return None
-    if x_b is None or b is None or T <= b or method == "bound_each_year":
-        return goal
-    share = min(max((t - b) / (T - b), 0.0), 1.0)
-    if method == "distance_share" or x_b <= 0 or goal <= 0:
-        return x_b + (goal - x_b) * share
-    return x_b * (goal / x_b) ** share
-
-
-def _higher_is_better(target: dict, assessment, series: dict) -> bool:
-    """Whether the target asks for at least (True) or at most (False) the needed value."""
-    kind, comp = target["kind"], target.get("comparator") or ""
-    if kind == "ceiling" or comp == "<=":
-        return False
-    if kind in ("floor", "annual_growth") or comp == ">=":
-        return True
-    x_b, goal = _num(_get(assessment, "baseline_value")), _num(_get(assessment, "goal_value"))
-    if x_b is not None and goal is not None and x_b != goal:
-        return goal > x_b
-    return series.get("higher_is_better") is not False
-
-
 def _display_data(obj) -> dict:
     """One output of an Output widget, from an object with ``_repr_mimebundle_`` or ``_repr_html_``.
 
@@ -191,8 +83,6 @@ class Explorer:
     """
 
     def __init__(self, data_dir: str | Path | None = None, as_of_year: int = 2025):
-        from planbook.paths import DATA_DIR
-
         self.as_of_year = int(as_of_year)
         self.ds: Dataset = load(Path(data_dir) if data_dir else DATA_DIR, validate_first=False)
         # The book's offline renderer only works inside the built book; JupyterLab needs Altair's own.
@@ -207,7 +97,7 @@ class Explorer:
 
         wide = {"description_width": "initial"}
         self.part = widgets.Dropdown(
-            options=[(f"第{zh_number(p)}篇 {PART_TITLES[p]}", p) for p in range(1, 12)],
+            options=[(fmt.part_title(p), p) for p in range(1, 12)],
             value=1, description="篇：", style=wide, layout=widgets.Layout(width="32em"))
         self.target = widgets.Dropdown(options=self._target_options(1), description="目标：", style=wide,
                                        layout=widgets.Layout(width="32em"))
@@ -235,13 +125,12 @@ class Explorer:
 
     def part_targets(self, part: int) -> pd.DataFrame:
         """The part's numeric targets that have a series (13th-plan rows excluded)."""
-        t = self.ds.targets
-        t = t[(t["part"] == part) & (t["kind"] != "milestone") & (t["series_id"] != "")
-              & ~t["target_id"].str.startswith("k")]
-        return t.reset_index(drop=True)
+        t = self.ds.group(MAIN, PART)
+        return t[(t["part"] == part) & (t["series_id"] != "")].reset_index(drop=True)
 
     def _target_options(self, part: int) -> list[tuple[str, str]]:
-        return [(f"{r['target_id']} {r['name_zh']}", r["target_id"]) for r in self.part_targets(part).to_dict("records")]
+        return [(f"{r['target_id']} {r['name_zh']}", r["target_id"])
+                for r in self.part_targets(part).to_dict("records")]
 
     def _on_part(self, change) -> None:
         self._busy = True  # one render for the part change, not one per option update
@@ -282,11 +171,11 @@ class Explorer:
         sid = t["series_id"]
         series = self.ds.series_by_id.get(sid, {})
         sources = self.ds.sources_by_id
-        a = self._assess(t, hi)
+        a = A.assess(self.ds, t, hi)
         row = a.row()
         obs_all = self.ds.observed(sid, hi)
         shown = obs_all[obs_all["year"] >= lo].reset_index(drop=True)
-        need = needed_value(t, a, obs_all)
+        need = a.needed_value
 
         self.chart = self._chart(t, series, shown, sources, row, lo, hi)
         self.html = self._html(t, series, a, shown, sources, lo, hi)
@@ -310,13 +199,9 @@ class Explorer:
         self._show([self.chart, HTML(self.html)], [HTML(self.what_if_html)])
         return self.state
 
-    def _assess(self, t: dict, hi: int) -> A.Assessment:
-        sid = t["series_id"]
-        upto = min(hi, int(t["target_year"]))  # figures after the target year don't change its verdict
-        if t.get("benchmark_series_id"):
-            return A.assess_benchmark(t, self.ds, upto)
-        return A.assess_target(t, self.ds.observed(sid, upto), upto, breaks=self.ds.breaks_of(sid),
-                               series=self.ds.series_by_id.get(sid, {}))
+    def _benchmark_name(self, t: dict) -> str:
+        bench = t.get("benchmark_series_id")
+        return self.ds.series_by_id[bench]["name_zh"] if bench else ""
 
     def _show(self, main: list, what_if: list) -> None:
         self.output.outputs = tuple(_display_data(o) for o in main)
@@ -339,30 +224,31 @@ class Explorer:
         rate = a.method == "mean_of_rates"
         base = "—"
         if a.baseline_value is not None:
-            base = f"{fmt(a.baseline_value, unit)}（{a.baseline_year}年）"
+            base = f"{fmt.number(a.baseline_value, unit)}（{a.baseline_year}年）"
         elif a.baseline_year is not None and rate:
             base = f"{a.baseline_year}年（增速自{a.baseline_year + 1}年起计）"
         latest = "暂无数据" if a.latest_year is None else \
-            latest_text(a.latest_value, unit, a.latest_qualifier, a.latest_year, a.latest_year_inferred)
+            fmt.latest(a.latest_value, unit, a.latest_qualifier, a.latest_year, a.latest_year_inferred)
         observed = "—"
         if a.observed_rate is not None:
             u = "%" if a.method in ("growth_ratio", "mean_of_rates", "cagr_of_levels") else unit
-            observed = f"{fmt(round(a.observed_rate, 2), u)}/年"
+            observed = f"{fmt.number(round(a.observed_rate, 2), u)}/年"
         info = [
             {"项目": "评估", "内容": status_badge(a.status, a.status_zh)
                 + (f"，期末结论：{A.FINAL_ZH[a.final_2025]}" if a.final_2025 != "unknown" else "")},
             {"项目": "指标", "内容": esc(f"{series.get('name_zh', t['series_id'])}（{t['series_id']}，单位：{unit}）")},
-            {"项目": "类型", "内容": esc(KIND_ZH.get(t["kind"], t["kind"]))},
+            {"项目": "类型", "内容": esc(fmt.KIND_ZH.get(t["kind"], t["kind"]))},
             {"项目": "基期", "内容": esc(base)},
             {"项目": "最新", "内容": esc(latest)},
-            {"项目": "目标", "内容": f"{goal_text(t, self.ds, unit)}（{t['target_year']}年）"},
+            {"项目": "目标", "内容": f"{esc(fmt.goal(t, self._benchmark_name(t), unit))}（{t['target_year']}年）"},
             {"项目": "实际年均变化", "内容": esc(observed)},
-            {"项目": "方法", "内容": esc(METHOD_ZH.get(a.method, a.method))},
+            {"项目": "方法", "内容": esc(fmt.METHOD_ZH.get(a.method, a.method))},
             {"项目": "说明", "内容": esc(a.caveat) or "—"},
         ]
         parts = [_STYLE, '<div class="pb-explorer">',
-                 html_table(info, ["项目", "内容"],
-                            caption=f"{t['target_id']} {t['name_zh']}：评估（依据{min(hi, int(t['target_year']))}年及以前的公开数据）")]
+                 table(info, ["项目", "内容"],
+                            caption=f"{t['target_id']} {t['name_zh']}：评估"
+                                    f"（依据{min(hi, int(t['target_year']))}年及以前的公开数据）")]
         if shown.empty:
             parts.append(f'<p class="pb-nodata">{lo}—{hi}年暂无公开数据。</p>')
         else:
@@ -371,8 +257,8 @@ class Explorer:
                 src = sources.get(o["source_id"], {})
                 url = src.get("url", "")
                 rows.append({
-                    "年份": obs_year(o["year"], o.get("year_inferred")),
-                    "数值": esc(fmt_obs(o["value"], unit, o.get("qualifier"))),
+                    "年份": fmt.obs_year(o["year"], o.get("year_inferred")),
+                    "数值": esc(fmt.observed(o["value"], unit, o.get("qualifier"))),
                     "数据状态": esc(o["status"]),
                     "来源编号": esc(o["source_id"]),
                     "标题": esc(src.get("title", "")),
@@ -381,7 +267,7 @@ class Explorer:
                     "链接": f'<a href="{esc(url)}" target="_blank" rel="noopener">{esc(url)}</a>' if url else "",
                     "说明": esc(o.get("note", "")),
                 })
-            parts.append(html_table(rows, ["年份", "数值", "数据状态", "来源编号", "标题", "发布者", "日期", "链接", "说明"],
+            parts.append(table(rows, ["年份", "数值", "数据状态", "来源编号", "标题", "发布者", "日期", "链接", "说明"],
                                     caption=f"{lo}—{hi}年的公开数据（{len(rows)} 条）"))
         parts.append("</div>")
         return "".join(parts)
@@ -396,26 +282,31 @@ class Explorer:
             out.append(esc(f"无法计算最新年份所需的数值（{why}）。") + "</div>")
             return "".join(out)
         t_year, actual = a.latest_year, a.latest_value
-        higher = _higher_is_better(t, a, series)
+        higher = a.higher_is_better
         bound = "至少" if higher else "至多"
         ok = actual is not None and (actual >= need - 1e-9 if higher else actual <= need + 1e-9)
         verdict = "已满足" if ok else "未满足"
-        V = _num(t.get("target_value"))
+        V = A.number(t.get("target_value"))
         if a.method == "mean_of_rates":
-            text = (f"{t_year}年增速需{bound}为 {fmt(round(need, 2), '%')}，{a.baseline_year + 1}—{t_year}年已公布增速的"
-                    f"几何平均才能达到年均 {fmt(V, '%')} 的目标；实际为 {fmt(actual, '%')}（{verdict}）。")
+            text = (f"{t_year}年增速需{bound}为 {fmt.number(round(need, 2), '%')}，"
+                    f"{a.baseline_year + 1}—{t_year}年已公布增速的几何平均才能达到年均 {fmt.number(V, '%')} 的目标；"
+                    f"实际为 {fmt.number(actual, '%')}（{verdict}）。")
         elif a.method == "cagr_of_levels":
-            text = (f"按{a.baseline_year}年 {fmt(a.baseline_value, unit)} 年均增长 {fmt(V, '%')} 计算，{t_year}年应{bound}达到 "
-                    f"{fmt(round(need, 2), unit)}；实际为 {fmt(actual, unit)}（{verdict}）。")
+            text = (f"按{a.baseline_year}年 {fmt.number(a.baseline_value, unit)} 年均增长 {fmt.number(V, '%')} 计算，"
+                    f"{t_year}年应{bound}达到 {fmt.number(round(need, 2), unit)}；"
+                    f"实际为 {fmt.number(actual, unit)}（{verdict}）。")
         elif t["kind"] in ("ceiling", "floor"):
-            text = (f"{'上限' if t['kind'] == 'ceiling' else '下限'}为 {fmt(need, unit)}，每年须{bound}为此值；"
-                    f"{t_year}年实际为 {fmt(actual, unit)}（{verdict}）。")
+            text = (f"{'上限' if t['kind'] == 'ceiling' else '下限'}为 {fmt.number(need, unit)}，每年须{bound}为此值；"
+                    f"{t_year}年实际为 {fmt.number(actual, unit)}（{verdict}）。")
         elif a.method == "benchmark_trend":
             text = (f"{t_year}年须{bound}达到{esc(self.ds.series_by_id[t['benchmark_series_id']]['name_zh'])} "
-                    f"{fmt(need, unit)}；实际为 {fmt(actual, unit)}（{verdict}）。")
+                    f"{fmt.number(need, unit)}；实际为 {fmt.number(actual, unit)}（{verdict}）。")
         else:
-            path = {"distance_share": "按直线（距离占比法）", "growth_ratio": "按所需年均增速（增长比率法）"}.get(a.method, "")
-            text = (f"从{a.baseline_year}年 {fmt(a.baseline_value, unit)} 到{a.target_year}年 {fmt(a.goal_value, unit)}，"
-                    f"{path}{t_year}年应{bound}达到 {fmt(round(need, 2), unit)}；实际为 {fmt(actual, unit)}（{verdict}）。")
+            path = {"distance_share": "按直线（距离占比法）",
+                    "growth_ratio": "按所需年均增速（增长比率法）"}.get(a.method, "")
+            text = (f"从{a.baseline_year}年 {fmt.number(a.baseline_value, unit)} "
+                    f"到{a.target_year}年 {fmt.number(a.goal_value, unit)}，"
+                    f"{path}{t_year}年应{bound}达到 {fmt.number(round(need, 2), unit)}；"
+                    f"实际为 {fmt.number(actual, unit)}（{verdict}）。")
         out.append(esc(text) + "</div>")
         return "".join(out)

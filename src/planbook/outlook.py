@@ -23,6 +23,8 @@ PAIRS = (
     ("life_expectancy", "national_life_expectancy", "linear", "人均预期寿命"),
     ("urbanization_rate", "national_urbanization_rate", "linear", "常住人口城镇化率"),
 )
+# The series the outlook reads (a page using it declares ``sections=["outlook"]``; see planbook.inputs).
+SERIES = frozenset(s for pair in PAIRS for s in pair[:2])
 
 
 @dataclass

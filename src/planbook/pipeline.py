@@ -22,8 +22,9 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
+import papermill as pm
 
-from planbook import paths
+from planbook import __version__, charts, inputs, paths
 
 PARTS = tuple(range(1, 12))
 PAGES = ("data", "method")  # computed book pages other than the parts: notebooks/<name>.ipynb -> book/<name>.ipynb
@@ -78,66 +79,23 @@ def _hash_files(files: list[Path], base: Path) -> str:
 
 
 def data_hash(data_dir: Path) -> str:
+    """Hash of every file of data/ (the validation cache; a page's staleness uses :func:`inputs_hash`)."""
     return _hash_files([p for p in data_dir.iterdir() if p.suffix in (".csv", ".json")], data_dir)
 
 
-# Series every part 1 notebook reads besides its own targets' (the 2035 outlook).
-EXTRA_SERIES = {1: {"urban_income", "rural_income", "life_expectancy", "urbanization_rate", "national_urban_income",
-                    "national_rural_income", "national_life_expectancy", "national_urbanization_rate"}}
-
-
-def _rows(data_dir: Path, name: str):
-    import pandas as pd
-
-    return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+def declared_reads(job: Job) -> inputs.Reads:
+    """What the job's notebook declares it reads (its ``reads`` cell)."""
+    return inputs.declared_in(job.template, job.parameters)
 
 
 def inputs_hash(job: Job, data_dir: Path) -> str:
-    """Content hash of the data rows a notebook reads.
-
-    A part notebook reads its own targets (for part 1 also the 13th-plan rows and their results), the
-    series they name, the observations and breaks of those series, its milestones, and the sources
-    all of these cite.  Pages that summarise the whole plan (part 11, data, method) read everything.
-    An edit elsewhere in data/ leaves the hash, and so the published notebook, as it is.
-    """
-    part = int(job.parameters.get("part", 0))
-    if job.name == "method":
-        return hashlib.sha256(b"reads no data").hexdigest()
-    if part in (0, 11):
-        return data_hash(data_dir)
-    t = _rows(data_dir, "targets")
-    t = t[t["part"] == str(part)]
-    series = (set(t["series_id"]) | set(t["benchmark_series_id"]) | EXTRA_SERIES.get(part, set())) - {""}
-    ids = set(t["target_id"])
-    frames = {
-        "datapackage": None,
-        "targets": t,
-        "series": _rows(data_dir, "series").pipe(lambda d: d[d["series_id"].isin(series)]),
-        "observations": _rows(data_dir, "observations").pipe(lambda d: d[d["series_id"].isin(series)]),
-        "breaks": _rows(data_dir, "breaks").pipe(lambda d: d[d["series_id"].isin(series)]),
-        "milestones": _rows(data_dir, "milestones").pipe(lambda d: d[d["target_id"].isin(ids)]),
-        "plan_results": _rows(data_dir, "plan_results").pipe(lambda d: d[d["target_id"].isin(ids)]),
-    }
-    cited = set()
-    for name in ("observations", "breaks", "milestones", "plan_results"):
-        cited |= set(frames[name]["source_id"])
-    frames["sources"] = _rows(data_dir, "sources").pipe(lambda d: d[d["source_id"].isin(cited)])
-    h = hashlib.sha256()
-    h.update((data_dir / "datapackage.json").read_bytes())
-    for name in sorted(k for k in frames if k != "datapackage"):
-        df = frames[name]
-        h.update(name.encode() + b"\0" + ",".join(df.columns).encode() + b"\0")
-        h.update(df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    return h.hexdigest()
+    """Content hash of the data rows the job's notebook declares it reads (see :mod:`planbook.inputs`)."""
+    return inputs.inputs_hash(declared_reads(job), data_dir)
 
 
-# The package modules a notebook's outputs depend on (the command line, pipeline and verification don't).
-NOTEBOOK_MODULES = ("__init__.py", "paths.py", "data.py", "assess.py", "outlook.py", "charts.py", "report.py")
-
-
-def code_hash() -> str:
-    pkg = Path(__file__).resolve().parent
-    return _hash_files([pkg / m for m in NOTEBOOK_MODULES], pkg)
+def code_hash(job: Job) -> str:
+    """Content hash of the package modules the job's notebook imports, directly or not."""
+    return inputs.code_hash(inputs.modules_of(job.template))
 
 
 def file_hash(path: Path) -> str:
@@ -153,8 +111,6 @@ def _git_commit(root: Path) -> str:
 
 
 def provenance(job: Job, root: Path) -> dict:
-    from planbook import __version__
-
     versions = {}
     for lib in MAIN_LIBRARIES:
         try:
@@ -165,8 +121,10 @@ def provenance(job: Job, root: Path) -> dict:
         "parameters": dict(job.parameters),
         "template": str(job.template.relative_to(root)),
         "template_sha256": file_hash(job.template),
+        "reads": str(declared_reads(job)),
         "inputs_sha256": inputs_hash(job, root / "data"),
-        "code_sha256": code_hash(),
+        "modules": inputs.modules_of(job.template),
+        "code_sha256": code_hash(job),
         "planbook_version": __version__,
         "commit": _git_commit(root),
         "python": platform.python_version(),
@@ -196,8 +154,6 @@ def normalize(nb: nbformat.NotebookNode, prov: dict) -> nbformat.NotebookNode:
 
 def execute_job(job: Job, staging: Path, root: Path) -> Path:
     """Execute one notebook with papermill into ``staging``; return the staged path."""
-    import papermill as pm
-
     staging.mkdir(parents=True, exist_ok=True)
     job.cwd.mkdir(parents=True, exist_ok=True)
     staged = staging / f"{job.name}.ipynb"
@@ -241,7 +197,7 @@ def staleness(job: Job, root: Path) -> list[str]:
         why.append(f"template {job.template.relative_to(root)} changed")
     if rec.get("inputs_sha256") != inputs_hash(job, root / "data"):
         why.append("the data it reads changed")
-    if rec.get("code_sha256") != code_hash():
+    if rec.get("code_sha256") != code_hash(job):
         why.append("the planbook package changed")
     return why
 
@@ -281,12 +237,17 @@ def run(jobs: list[Job], root: Path | None = None, n_jobs: int | None = None, pr
 
 
 # ---- the book -------------------------------------------------------------------------------
+# The package modules the HTML build runs: the Sphinx extension and the chart bundle writer.
+HTML_MODULES = {"planbook.sphinxext", "planbook.charts"}
+
+
 def html_inputs_hash(root: Path) -> str:
     """What the HTML is built from: the book's sources, the configuration and the package (its Sphinx extension)."""
     files = [root / "_config.yml", root / "_toc.yml"]
     files += [p for p in (root / "book").rglob("*") if p.is_file() and not any(
         part.startswith(".run-") or part == ".ipynb_checkpoints" for part in p.relative_to(root / "book").parts)]
-    return hashlib.sha256((_hash_files(files, root) + code_hash()).encode()).hexdigest()
+    code = inputs.code_hash(inputs.module_closure(HTML_MODULES))
+    return hashlib.sha256((_hash_files(files, root) + code).encode()).hexdigest()
 
 
 HTML_STAMP = ".planbook-html-inputs"
@@ -298,8 +259,6 @@ def build_book(root: Path | None = None, strict: bool = True, force: bool = Fals
     Returns the HTML folder and whether it was (re)built: when nothing the HTML is made from changed
     since the last build, the build is skipped.
     """
-    from planbook import charts
-
     root = root or paths.REPO_ROOT
     charts.write_bundle(root / "book" / "_static")
     build_root = root / "_build"

@@ -13,6 +13,7 @@ import html as htmlmod
 import json
 import re
 import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -85,7 +86,7 @@ def _chart_points(markup: str) -> list[tuple[str, str]]:
         return []
     spec = json.loads(m.group(1))
     out = []
-    for name, rows in sorted((spec.get("datasets") or {}).items()):
+    for _name, rows in sorted((spec.get("datasets") or {}).items()):
         for i, row in enumerate(rows):
             for k, v in sorted(row.items()):
                 out.append((f"chart data row {i} field {k}", json.dumps(v, ensure_ascii=False)))
@@ -150,8 +151,6 @@ def verify(root: Path, parts: list[int] | None = None, n_jobs: int | None = None
             continue
         # re-execute the published notebook itself, with the parameters it records
         runnable.append(pipeline.Job(job.name, job.output, job.output, dict(rec["parameters"])))
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     with tempfile.TemporaryDirectory(prefix="planbook-verify-") as tmp, \
             ProcessPoolExecutor(max_workers=max(1, min(n_jobs or 2, len(runnable) or 1))) as pool:
         futures = {pool.submit(pipeline.execute_job, j, Path(tmp), root): j for j in runnable}
