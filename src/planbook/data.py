@@ -18,7 +18,8 @@ import pandas as pd
 
 from planbook.paths import DATA_DIR
 
-RESOURCES = ("targets", "series", "observations", "sources", "milestones", "breaks", "plan_results")
+RESOURCES = ("targets", "series", "observations", "sources", "milestones", "breaks", "plan_results",
+             "main_indicators", "conflicts")
 
 # Series measures: a share must lie in 0-100; a rate may be negative; a level is any number.
 MEASURES = ("level", "share", "rate")
@@ -148,6 +149,108 @@ def _semantic_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
         if row["measure"] not in MEASURES:
             problems.append(Problem("series.csv", int(i) + 2, "measure", row["measure"],
                                     f"expected one of {', '.join(MEASURES)}"))
+    problems += _plan_problems(frames)
+    problems += _evidence_problems(frames)
+    problems += _consistency_problems(frames)
+    return problems
+
+
+# Words with which the plan makes a bound hold every year (a ceiling or floor); without them a bound
+# dated 2025 is a level to reach by 2025 (kind level with a comparator).
+STANDING_WORDS = ("每年", "保持", "确保", "持续", "巩固", "清零", "不降低", "不增加", "零", "以上", "不低于", "不高于",
+                  "红线", "底线", "没有")
+
+
+def _plan_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """The catalogue's own rules: standing bounds say why; every main indicator is placed in a part."""
+    problems = []
+    targets = frames["targets"]
+    for i, row in targets.iterrows():
+        standing = row["kind"] in ("ceiling", "floor") and row["target_value"] != ""
+        if standing and target_group(row["target_id"], row["kind"]) != REVIEW \
+                and not any(w in row["note"] for w in STANDING_WORDS):
+            problems.append(Problem("targets.csv", int(i) + 2, "note", row["note"],
+                                    f"a {row['kind']} holds every year only where the plan says so; quote the word "
+                                    f"({'/'.join(STANDING_WORDS[:6])}…) in the note, or make it a level with a "
+                                    "comparator"))
+    main = set(targets[targets["target_id"].map(lambda t: target_group(t, "") == MAIN)]["target_id"])
+    placed = frames["main_indicators"]
+    for tid in sorted(main - set(placed["target_id"])):
+        problems.append(Problem("main_indicators.csv", None, "target_id", tid,
+                                "every main indicator needs a row: its category and the part that treats it"))
+    return problems
+
+
+# ---- evidence grades -------------------------------------------------------------------------------
+GRADES = {
+    "A": "统计部门的统计公报或数据发布",
+    "B": "政府工作报告、预算报告、新闻发布会、白皮书或规划文本",
+    "C": "官方媒体报道",
+    "D": "仅见转载页或聚合页，未找到原发页面",
+}
+GRADE_KINDS = {"统计公报": "A", "统计发布": "A", "政府工作报告": "B", "新闻发布会": "B", "白皮书": "B", "规划纲要": "B",
+               "媒体报道": "C"}
+
+
+def evidence_grade(kind: str, original: str, original_url: str) -> str:
+    """The grade of a source (:data:`GRADES`): what kind of publication the figure comes from, or D when it
+    was read only on a reprint whose original page was not located."""
+    if original == "转载" and not original_url:
+        return "D"
+    return GRADE_KINDS[kind]
+
+
+def _evidence_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems = []
+    for i, row in frames["sources"].iterrows():
+        if row["original"] == "转载" and (not row["original_publisher"] or "未注明" in row["original_publisher"]):
+            problems.append(Problem("sources.csv", int(i) + 2, "original_publisher", row["original_publisher"],
+                                    "a reprint names the original publisher it reproduces"))
+        if row["original"] == "原文" and row["original_url"]:
+            problems.append(Problem("sources.csv", int(i) + 2, "original_url", row["original_url"],
+                                    "only a reprint has an original_url (the page read is the original)"))
+    return problems
+
+
+# ---- consistency of the figures --------------------------------------------------------------------
+GROWTH_TOLERANCE = 0.5  # percentage points between a published rate and the rate its two levels imply
+
+
+def _consistency_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Rates that disagree with their levels; later figures that merely repeat the plan's baseline."""
+    problems = []
+    obs = frames["observations"]
+    value = {}
+    for i, r in obs.iterrows():
+        try:
+            value[(r["series_id"], int(r["year"]))] = (float(r["value"]), int(i) + 2, r)
+        except ValueError:
+            continue  # reported by the schema check
+    for s in frames["series"].to_dict("records"):
+        level = s.get("growth_of", "")
+        if not level:
+            continue
+        for (sid, year), (rate, line, _) in sorted(value.items()):
+            if sid != s["series_id"] or (level, year) not in value or (level, year - 1) not in value:
+                continue
+            before, now = value[(level, year - 1)][0], value[(level, year)][0]
+            implied = (now / before - 1) * 100 if before else None
+            if implied is not None and abs(rate - implied) > GROWTH_TOLERANCE:
+                problems.append(Problem("observations.csv", line, "value", str(rate),
+                                        f"{sid} {year} disagrees with {level}: {before:g} → {now:g} is "
+                                        f"{implied:.1f}%; use figures of one vintage, or record only one of them"))
+    for t in frames["targets"].to_dict("records"):
+        sid, base = t["series_id"], t["baseline_value"]
+        if not sid or not base or not t["baseline_year"] or t["baseline_unit"] not in ("", t["unit"]):
+            continue
+        for (osid, year), (v, line, r) in value.items():
+            explained = any(w in r["note"] for w in ("规划", "基期", "未变"))
+            if osid == sid and year > int(t["baseline_year"]) and v == float(base) and not explained \
+                    and not r["qualifier"]:  # a bound (5%以内) is not a restated figure
+                problems.append(Problem("observations.csv", line, "value", r["value"],
+                                        f"{sid} {year} equals the plan's {t['baseline_year']} baseline of "
+                                        f"{t['target_id']}; a restated baseline is not a later figure — check the "
+                                        "page, and say in the note (规划…) if the figure truly did not change"))
     return problems
 
 
@@ -200,6 +303,8 @@ class Dataset:
     milestones: pd.DataFrame
     breaks: pd.DataFrame
     plan_results: pd.DataFrame
+    main_indicators: pd.DataFrame
+    conflicts: pd.DataFrame
     data_dir: Path = field(default=DATA_DIR)
     reads: str = ""  # the declaration the rows were selected by, when not all of data/
 
@@ -216,10 +321,6 @@ class Dataset:
     def plan_targets(self) -> pd.DataFrame:
         """The 14th plan's own commitments: main indicators, other targets and undertakings (not 专栏1)."""
         return self.group(MAIN, PART, UNDERTAKING)
-
-    @property
-    def main_indicators(self) -> pd.DataFrame:
-        return self.group(MAIN)
 
     @cached_property
     def sources_by_id(self) -> dict[str, dict]:
@@ -262,6 +363,14 @@ def load(data_dir: Path | str = DATA_DIR, validate_first: bool = True) -> Datase
 def typed(frames: dict[str, pd.DataFrame], data_dir: Path | str = DATA_DIR, reads: str = "") -> Dataset:
     """A :class:`Dataset` from text tables (all of data/, or the rows a page selected)."""
     f = {name: frames[name].copy() for name in RESOURCES}
+    f["main_indicators"] = _to_numeric(f["main_indicators"], ["part"], integer=True)
+    f["main_indicators"] = _to_numeric(f["main_indicators"], ["plan_change"])
+    f["conflicts"] = _to_numeric(f["conflicts"], ["year"], integer=True)
+    src = f["sources"]
+    src["grade"] = [evidence_grade(k, o, u) for k, o, u in zip(src["kind"], src["original"], src["original_url"],
+                                                                strict=True)]
+    f["observations"]["grade"] = f["observations"]["source_id"].map(dict(zip(src["source_id"], src["grade"],
+                                                                            strict=True))).fillna("")
     f["targets"] = _to_numeric(f["targets"], ["part", "chapter", "box", "baseline_year", "target_year"], integer=True)
     f["targets"] = _to_numeric(f["targets"], ["baseline_value", "target_value"])
     f["observations"] = _to_numeric(f["observations"], ["year"], integer=True)

@@ -37,8 +37,9 @@ SECTIONS: dict[str, frozenset[str]] = {
 class Reads:
     """The rows of data/ a page reads.
 
-    * ``part``: the part's targets (including its 13th-plan review rows for part 1), their series
-      and benchmark series, the observations and breaks of those series, the targets' undertakings'
+    * ``part``: the part's targets (including its 13th-plan review rows for part 1) and the main
+      indicators the data place in the part (``main_indicators.csv``), their series and benchmark
+      series, the observations, breaks and recorded conflicts of those series, the undertakings'
       events and stated results, and the sources all of these cite;
     * ``series``: further series the page's own sections read (with their observations and breaks);
     * ``sections``: package sections used by the page (:data:`SECTIONS`), whose series are added;
@@ -85,12 +86,18 @@ def select(frames: dict[str, pd.DataFrame], reads: Reads) -> dict[str, pd.DataFr
     """The rows of each table (as read by :func:`planbook.data.read_frames`) that ``reads`` declares."""
     if reads.everything:
         return dict(frames)
-    t = frames["targets"]
-    targets = t[t["part"] == str(reads.part)] if reads.part is not None else t.iloc[0:0]
+    t, placed = frames["targets"], frames["main_indicators"]
+    if reads.part is None:
+        targets = t.iloc[0:0]
+    else:  # the part's targets, and the main indicators the data place in the part (main_indicators.csv)
+        here = set(placed[placed["part"] == str(reads.part)]["target_id"])
+        targets = t[(t["part"] == str(reads.part)) | t["target_id"].isin(here)]
     series = (set(targets["series_id"]) | set(targets["benchmark_series_id"]) | reads.all_series) - {""}
     ids = set(targets["target_id"])
     out = {
         "targets": targets,
+        "main_indicators": placed[placed["target_id"].isin(ids)],
+        "conflicts": frames["conflicts"][frames["conflicts"]["series_id"].isin(series)],
         "series": frames["series"][frames["series"]["series_id"].isin(series)],
         "observations": frames["observations"][frames["observations"]["series_id"].isin(series)],
         "breaks": frames["breaks"][frames["breaks"]["series_id"].isin(series)],
@@ -98,7 +105,7 @@ def select(frames: dict[str, pd.DataFrame], reads: Reads) -> dict[str, pd.DataFr
         "plan_results": frames["plan_results"][frames["plan_results"]["target_id"].isin(ids)],
     }
     cited = set()
-    for name in ("observations", "breaks", "milestones", "plan_results"):
+    for name in ("observations", "breaks", "milestones", "plan_results", "conflicts"):
         cited |= set(out[name]["source_id"])
     out["sources"] = frames["sources"][frames["sources"]["source_id"].isin(cited)]
     return {name: out[name].reset_index(drop=True) for name in RESOURCES}
