@@ -321,9 +321,13 @@ def test_diff_against_a_small_dataset(tmp_path):
     assert d["gdp"]["status"] == "same" and d["gdp"]["existing"] == "2841.37" and d["gdp"]["action"] == "none"
     assert d["urban_income"]["status"] == "different"
     assert (d["urban_income"]["value"], d["urban_income"]["existing"]) == ("57012", "56800")
-    assert d["urban_income"]["existing_status"] == "公布" and d["urban_income"]["action"] == "replace"
+    assert d["urban_income"]["existing_status"] == "公布" and d["urban_income"]["action"] == "conflict"
+    assert d["urban_income"]["existing_source"] == "s2"
     assert d["tourist_visits"]["status"] == "new" and d["tourist_visits"]["existing"] is None
     assert d["tourist_visits"]["action"] == "add"
+    # the conflict is replaced only when asked to
+    d = {x["series_id"]: x for x in diff(rows, small_dataset(tmp_path), replace=True)}
+    assert d["urban_income"]["action"] == "replace" and d["gdp"]["action"] == "none"
 
 
 def test_diff_against_the_bundled_data(ds):
@@ -393,22 +397,24 @@ def test_apply_on_a_copy_adds_rows_and_source(data_copy):
     assert snapshot(data_copy) == before
 
 
-def test_apply_replaces_a_different_value_but_keeps_final_figures(data_copy):
-    obs = read_rows(data_copy / "observations.csv")
-    plain = next(r for r in obs if r["status"] != "最终核实")
-    proposed = [{"series_id": plain["series_id"], "year": int(plain["year"]), "value": "1.2345",
-                 "unit": plain["unit"], "status": "初步核算"}]
-    final = [r for r in obs if r["status"] == "最终核实"]
-    if final:
-        proposed.append({"series_id": final[0]["series_id"], "year": int(final[0]["year"]),
-                         "value": "1.2345", "unit": final[0]["unit"], "status": "初步核算"})
-    assert apply(proposed, data_copy, SOURCE) == 1
+def test_apply_replaces_only_when_asked_and_keeps_final_figures(data_copy):
+    on_file = {(r["series_id"], r["year"]): r for r in read_rows(data_copy / "observations.csv")}
+    plain, final = on_file[("gdp", "2021")], on_file[("gdp", "2022")]
+    assert plain["status"] != "最终核实" and final["status"] == "最终核实"
+    proposed = [{"series_id": "gdp", "year": 2021, "value": "1.2345", "unit": "亿元", "status": "初步核算"},
+                {"series_id": "gdp", "year": 2022, "value": "1.2345", "unit": "亿元", "status": "初步核算"}]
+    before = snapshot(data_copy)
+    assert apply(proposed, data_copy, SOURCE) == 0  # a different figure on file is a conflict
+    # 1.2345 after 1902.74 with a real growth of 6.7% is implausible: --replace alone does not write it
+    assert apply(proposed, data_copy, SOURCE, replace=True) == 0
+    assert snapshot(data_copy) == before
+    assert apply(proposed, data_copy, SOURCE, replace=True, accept_implausible=True) == 1
     got = {(r["series_id"], r["year"]): r for r in read_rows(data_copy / "observations.csv")}
-    replaced = got[(plain["series_id"], plain["year"])]
+    replaced = got[("gdp", "2021")]
     assert replaced["value"] == "1.2345"
-    assert f"替换此前的 {plain['value']}" in replaced["note"]
-    if final:
-        assert got[(final[0]["series_id"], final[0]["year"])] == final[0]
+    assert f"替换此前的 {plain['value']}（{plain['status']}，{plain['source_id']}）" in replaced["note"]
+    assert "经人工确认" in replaced["note"]
+    assert got[("gdp", "2022")] == final  # a 最终核实 figure is not replaced by a preliminary one
     assert data.validate(data_copy) == []
 
 

@@ -1,27 +1,35 @@
-"""planbook ingest: whose figures a release holds.
+"""planbook ingest: whose figures a release holds, no silent overwrite, plausibility.
 
 The documents below are written for these tests in the phrasing of the real releases: a city's
 communiqué (simplified, and a prefecture's in traditional characters), the national communiqué of
 国家统计局, a 中新社-style report comparing Tibet with the nation, and a 统计局 notice printing the
 final figure of a year on file.  The national and Tibetan 2024 income and urbanization figures are the
 published ones (they are on file in data/); the city figures and the revised 2023 GDP are invented.
+Every apply runs on a copy of data/.
 """
 
 import csv
+import dataclasses
 
 import pytest
+from typer.testing import CliRunner
 
-from planbook import paths
+from planbook import data, paths
+from planbook.cli import EXIT_REFUSED, app
 from planbook.ingest import (
     NATION,
     PREFECTURE,
     REGION,
+    apply,
+    diff,
     extract,
     national_counterparts,
     normalize,
     passages,
     release_geography,
 )
+
+runner = CliRunner()
 
 LHASA = """拉萨市2024年国民经济和社会发展统计公报
 拉萨市统计局
@@ -84,11 +92,39 @@ REVISION = """西藏自治区统计局关于2023年地区生产总值最终核�
 经最终核实，2023年全区地区生产总值为2410.15亿元，按不变价格计算，比上年增长9.6%，比初步核算数增加17.48亿元。
 """
 
+SOURCE = {"url": "https://tjj.example.org/tzgg/202509/t20250912_5678.html",
+          "title": "关于2023年地区生产总值最终核实结果的公告（测试用）",
+          "publisher": "西藏自治区统计局（测试）", "published": "2025-09-12"}
+SOURCE_ID = "tjj.example.org-t20250912_5678"
+SOURCE_OPTIONS = ["--source-url", SOURCE["url"], "--source-title", SOURCE["title"],
+                  "--publisher", SOURCE["publisher"], "--published", SOURCE["published"]]
+
 
 def read_rows(path):
     with open(path, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
+
+def observations(data_dir) -> dict[tuple[str, str], dict]:
+    return {(r["series_id"], r["year"]): r for r in read_rows(data_dir / "observations.csv")}
+
+
+def snapshot(data_dir):
+    return {p.name: p.read_bytes() for p in sorted(data_dir.iterdir()) if p.is_file()}
+
+
+def national_series() -> set[str]:
+    return {r["series_id"] for r in read_rows(paths.DATA_DIR / "series.csv") if r["scope"] == "全国"}
+
+
+def ingest(path, data_dir, *options):
+    return runner.invoke(app, ["ingest", str(path), "--data-dir", str(data_dir), *options])
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
 
 
 # ----------------------------------------------------------------------------------------------
@@ -165,6 +201,16 @@ def test_city_communique_proposes_nothing_and_says_why(text, place, fragments):
         assert all(place in u.reason and "no prefecture or city series" in u.reason for u in hits)
 
 
+def test_city_communique_apply_writes_nothing(data_copy, tmp_path):
+    before = snapshot(data_copy)
+    for name, text in (("lhasa.txt", LHASA), ("shigatse.txt", SHIGATSE_TRADITIONAL)):
+        r = ingest(write(tmp_path, name, text), data_copy, "--apply", *SOURCE_OPTIONS)
+        assert r.exit_code == 0, r.output
+        assert "prefecture" in r.output and "no prefecture or city series" in r.output
+        assert "nothing written" in r.output
+    assert snapshot(data_copy) == before  # not an observation, not a source row
+
+
 def test_county_district_communique_reads_its_own_quanqu(data_copy):
     text = ("城关区2024年国民经济和社会发展统计公报\n"
             "初步核算，全年全区地区生产总值412.08亿元，比上年增长6.9%。全年城镇居民人均可支配收入63512元。\n")
@@ -191,6 +237,30 @@ def test_national_communique_goes_to_the_national_series():
                in u.reason for u in ex.unplaced)
 
 
+def test_national_communique_apply(data_copy, tmp_path):
+    # 2024: the figures are on file, nothing changes
+    before = snapshot(data_copy)
+    r = ingest(write(tmp_path, "nbs-2024.txt", NATIONAL), data_copy, "--apply", *SOURCE_OPTIONS)
+    assert r.exit_code == 0, r.output
+    for series_id, value in NATIONAL_ROWS.items():
+        assert f"already on file: {series_id} 2024 = {value}" in r.output
+    assert snapshot(data_copy) == before
+    # the same communiqué for a year not on file: exactly the three national rows are added
+    r = ingest(write(tmp_path, "nbs-2034.txt", NATIONAL.replace("2024年", "2034年")), data_copy,
+               "--apply", *SOURCE_OPTIONS)
+    assert r.exit_code == 0, r.output
+    after = observations(data_copy)
+    added = {k: v["value"] for k, v in after.items() if k not in observations_of(before)}
+    assert added == {(s, "2034"): v for s, v in NATIONAL_ROWS.items()}
+    assert {s for s, _ in added} <= national_series()
+    assert data.validate(data_copy) == []
+
+
+def observations_of(snap) -> dict:
+    rows = csv.DictReader(snap["observations.csv"].decode("utf-8").splitlines())
+    return {(r["series_id"], r["year"]): r for r in rows}
+
+
 # ----------------------------------------------------------------------------------------------
 # A report mixing Tibet and the nation
 # ----------------------------------------------------------------------------------------------
@@ -209,13 +279,120 @@ def test_mixed_report_places_each_figure_with_its_geography():
     assert any(u == "城镇居民人均可支配收入达到61234元" and "拉萨市" in u.reason for u in ex.unplaced)
 
 
+def test_mixed_report_apply_writes_only_the_new_region_figure(data_copy, tmp_path):
+    # make sure Tibet's 2024 urbanization rate is not on file, whatever data/ holds by now
+    obs_path = data_copy / "observations.csv"
+    lines = obs_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    obs_path.write_text("".join(ln for ln in lines if not ln.startswith("urbanization_rate,2024,")), encoding="utf-8")
+    before = observations(data_copy)
+    r = ingest(write(tmp_path, "cns.txt", MIXED_REPORT), data_copy, "--apply", *SOURCE_OPTIONS, "--kind", "媒体报道")
+    assert r.exit_code == 0, r.output
+    after = observations(data_copy)
+    assert set(after) - set(before) == {("urbanization_rate", "2024")}
+    assert after[("urbanization_rate", "2024")]["value"] == "39.87"
+    assert {k: v for k, v in after.items() if k != ("urbanization_rate", "2024")} == before
+
+
 # ----------------------------------------------------------------------------------------------
-# A revised figure for a year on file
+# A revised figure for a year on file: no silent overwrite
 # ----------------------------------------------------------------------------------------------
 
 
-def test_revised_figure_is_proposed_as_final():
+def test_revised_figure_is_a_conflict(data_copy):
     ex = extract(REVISION)
-    assert ex.year == 2023 and ex.geography.scope == REGION
+    assert ex.year == 2023
     assert {r["series_id"]: (r["value"], r["status"]) for r in ex.rows} == {
         "gdp": ("2410.15", "最终核实"), "gdp_real_growth": ("9.6", "最终核实")}
+    ds = data.load(data_copy)
+    d = {x["series_id"]: x for x in diff(ex.rows, ds)}
+    assert d["gdp"]["status"] == "different" and d["gdp"]["action"] == "conflict"
+    assert (d["gdp"]["existing"], d["gdp"]["existing_source"]) == ("2392.67", "mac-2023-gongbao")
+    before = snapshot(data_copy)
+    assert apply(ex.rows, data_copy, SOURCE) == 0
+    assert snapshot(data_copy) == before
+
+
+def test_cli_revised_figure_needs_replace(data_copy, tmp_path):
+    path = write(tmp_path, "revision.txt", REVISION)
+    old = observations(data_copy)[("gdp", "2023")]
+    before = snapshot(data_copy)
+    r = ingest(path, data_copy, "--apply", *SOURCE_OPTIONS)
+    assert r.exit_code == EXIT_REFUSED, r.output
+    assert "conflict, not written: needs --replace: gdp 2023 = 2410.15 亿元" in r.output
+    assert f"on file 2392.67 (初步核算, {old['source_id']}) → 2410.15 (最终核实, {SOURCE_ID})" in r.output
+    assert "run again with --replace" in r.output
+    assert snapshot(data_copy) == before
+
+    r = ingest(path, data_copy, "--apply", "--replace", *SOURCE_OPTIONS)
+    assert r.exit_code == 0, r.output
+    assert "replaced: gdp 2023 = 2410.15 亿元; on file 2392.67" in r.output
+    after = observations(data_copy)
+    new = after[("gdp", "2023")]
+    assert (new["value"], new["status"], new["source_id"]) == ("2410.15", "最终核实", SOURCE_ID)
+    assert f"替换此前的 2392.67（{old['status']}，{old['source_id']}）" in new["note"]
+    assert after[("gdp_real_growth", "2023")]["value"] == "9.6"
+    changed = {k for k in after if after[k] != observations_of(before).get(k)}
+    assert changed == {("gdp", "2023"), ("gdp_real_growth", "2023")}
+    # the source row has every column of sources.csv, empty where unknown
+    src = {r["source_id"]: r for r in read_rows(data_copy / "sources.csv")}[SOURCE_ID]
+    assert (src["url"], src["original_url"], src["url_warning"]) == (SOURCE["url"], "", "")
+    assert data.validate(data_copy) == []
+
+
+# ----------------------------------------------------------------------------------------------
+# Plausibility
+# ----------------------------------------------------------------------------------------------
+
+
+def test_level_that_falls_by_half_while_growth_is_positive_is_flagged(data_copy):
+    on_file = observations(data_copy)
+    assert ("urban_income", "2022") not in on_file and ("urban_income", "2021") in on_file
+    rows = [{"series_id": "urban_income", "year": 2022, "value": "25000", "unit": "元", "status": "初步核算"}]
+    d = diff(rows, data.load(data_copy))[0]
+    assert d["status"] == "new" and d["action"] == "implausible"
+    assert "urban_income 2021 46503" in d["implausible"] and "urban_income_growth 2022" in d["implausible"]
+    before = snapshot(data_copy)
+    assert apply(rows, data_copy, SOURCE, replace=True) == 0  # --replace does not cover it
+    assert snapshot(data_copy) == before
+    assert apply(rows, data_copy, SOURCE, accept_implausible=True) == 1
+    assert "经人工确认" in observations(data_copy)[("urban_income", "2022")]["note"]
+
+
+def test_share_that_jumps_ten_points_is_flagged(data_copy):
+    rows = [{"series_id": "urbanization_rate", "year": 2024, "value": "49.87", "unit": "%", "status": "初步核算"}]
+    d = diff(rows, data.load(data_copy))[0]
+    assert d["action"] == "implausible" and "jumps by 10 points" in d["implausible"]
+    rows[0]["value"] = "39.87"
+    assert diff(rows, data.load(data_copy))[0]["implausible"] == ""
+
+
+def test_city_gdp_read_as_the_regions_is_refused_even_with_replace(data_copy, tmp_path):
+    """A city's figure in a text that names no place: the conflict and the plausibility check both hold it."""
+    path = write(tmp_path, "unnamed.txt", "2024年，地区生产总值976.45亿元，按不变价格计算，比上年增长6.5%。\n")
+    before = snapshot(data_copy)
+    r = ingest(path, data_copy, "--year", "2024", "--apply", "--replace", *SOURCE_OPTIONS)
+    assert r.exit_code == EXIT_REFUSED, r.output
+    assert "implausible, not written: needs --accept-implausible: gdp 2024 = 976.45" in r.output
+    assert "run again with --accept-implausible" in r.output
+    assert snapshot(data_copy) == before
+
+
+def test_figures_on_file_are_not_flagged(ds):
+    """Each figure of a series ingest writes, proposed afresh, agrees with its neighbours on file."""
+    written_by_ingest = {
+        "gdp", "gdp_real_growth", "value_added_primary", "value_added_secondary", "value_added_tertiary",
+        "urban_income", "urban_income_growth", "rural_income", "rural_income_growth", "resident_population",
+        "urbanization_rate", "life_expectancy", "tourist_visits", "tourism_revenue", "grain_output",
+        "highland_barley_output", "fiscal_revenue", "foreign_trade", "retail_sales", "fixed_investment_growth",
+        *national_series()}
+    obs = ds.observations[ds.observations["series_id"].isin(written_by_ingest)]
+    assert len(obs) > 100
+    flagged = []
+    for i, r in obs.iterrows():
+        without = dataclasses.replace(ds, observations=ds.observations.drop(index=i))
+        row = {"series_id": r["series_id"], "year": int(r["year"]), "value": str(r["value"]), "unit": r["unit"]}
+        d = diff([row], without)[0]
+        assert d["status"] == "new"
+        if d["implausible"]:
+            flagged.append(d["implausible"])
+    assert flagged == []

@@ -15,9 +15,11 @@ steps:
    scope 全国 named "全国" + the region series' name (``national_urban_income`` …); a national figure
    without such a series, and every figure of a prefecture or city, is listed as not placed.
 
-:func:`diff` compares proposed rows with the observations of a :class:`~planbook.data.Dataset`;
-:func:`apply` writes them and their source into a data folder, after validating the result on a
-temporary copy.
+:func:`diff` compares proposed rows with the observations on file and says what :func:`apply` will do
+with each: add it, leave it (already on file), refuse it (a different figure on file: a *conflict*
+that needs ``replace``; a figure that departs from its neighbouring years beyond what its growth rate
+allows: *implausible*, needs ``accept_implausible``).  :func:`apply` writes only what is allowed, after
+validating the result on a temporary copy.
 
 Matching is done on a normalised copy of the text: full-width characters folded to half-width
 (NFKC), traditional characters mapped to simplified ones (a small explicit table that covers the
@@ -833,6 +835,105 @@ def _place(t: _Text, year: int, units: dict[str, str], national: dict[str, str],
 
 
 # --------------------------------------------------------------------------------------------
+# Plausibility
+# --------------------------------------------------------------------------------------------
+
+# A level and the growth rate published for the later of two years must agree.  A nominal rate
+# (income) is the change of the two levels, up to revisions and sampling: at most 3 points apart.  A
+# real rate (GDP at constant prices; or a rate printed next to a level that has no growth series,
+# whose basis is not known) leaves room for prices: the level's change may fall short of it by 10
+# points or exceed it by 15.
+NOMINAL_SLACK = 3.0
+REAL_BELOW, REAL_ABOVE = 10.0, 15.0
+# A level with no growth rate to judge it by may at most fall to 1/2.5 or rise to 2.5 times its
+# neighbour (foreign trade has doubled within a year) ...
+LEVEL_FACTOR = 2.5
+# ... and a level in years of age (life expectancy) move by at most 3 years.
+MAX_STEP = {"岁": 3.0}
+# A share (城镇化率 …) that moves by this many points from one year to the next.
+SHARE_JUMP = 10.0
+
+
+@dataclass(frozen=True)
+class _Figure:
+    value: Decimal
+    where: str  # "this release" or "on file, <source_id>"
+
+    def __str__(self) -> str:
+        return f"{_plain(self.value)} ({self.where})"
+
+
+def _plain(d: Decimal) -> str:
+    return format(d, "f")
+
+
+def _growth_pairs(series: list[dict]) -> dict[str, tuple[str, str]]:
+    """Level series -> (its growth-rate series, ``real`` or ``nominal``)."""
+    pairs = {s.level: (s.growth, s.basis or "nominal") for s in _SUBJECTS if s.level and s.growth}
+    for r in series:
+        if r.get("growth_of"):
+            pairs[r["growth_of"]] = (r["series_id"], "nominal")
+    national = national_counterparts(series)
+    for level, (growth, basis) in list(pairs.items()):
+        if level in national and growth in national:
+            pairs[national[level]] = (national[growth], basis)
+    return pairs
+
+
+def _step(level: str, a: int, b: int, values: dict, pairs: dict, printed: dict, unit: str) -> str:
+    """Why the change of ``level`` from year ``a`` to ``b`` is implausible ('' when it is not)."""
+    la, lb = values.get((level, a)), values.get((level, b))
+    if la is None or lb is None:
+        return ""
+    if la.value <= 0 or lb.value <= 0:
+        return f"{level} {a} {la} → {b} {lb}: a level that is not positive"
+    change = float(lb.value / la.value - 1) * 100
+    growth, basis = pairs.get(level, (None, None))
+    rate = values.get((growth, b)) if growth else None
+    if rate is None and (level, b) in printed:
+        rate, basis = printed[(level, b)], "printed"
+    if rate is not None:
+        dev = change - float(rate.value)
+        ok = abs(dev) <= NOMINAL_SLACK if basis == "nominal" else -REAL_BELOW <= dev <= REAL_ABOVE
+        if not ok:
+            named = f"{growth} {b}" if basis != "printed" else "the growth rate printed with it"
+            return (f"{level} {a} {la} → {b} {lb} is a change of {change:+.1f}%, "
+                    f"but {named} is {_plain(rate.value)}% ({rate.where})")
+        return ""
+    if unit in MAX_STEP:
+        if abs(lb.value - la.value) > Decimal(str(MAX_STEP[unit])):
+            return f"{level} {a} {la} → {b} {lb}: moves by more than {MAX_STEP[unit]:g} {unit} in a year"
+        return ""
+    ratio = float(lb.value / la.value)
+    if not 1 / LEVEL_FACTOR <= ratio <= LEVEL_FACTOR:
+        return f"{level} {a} {la} → {b} {lb}: {ratio:.2f} times in a year, with no growth rate to explain it"
+    return ""
+
+
+def _implausible(key: tuple[str, int], unit: str, values: dict, series_info: dict, pairs: dict,
+                 printed: dict) -> str:
+    """Why the figure at ``key`` departs from its neighbouring years beyond what is plausible ('' if not)."""
+    series_id, year = key
+    measure = series_info.get(series_id, {}).get("measure") or ("level" if unit != "%" else "")
+    growth_of = {g: level for level, (g, _) in pairs.items()}
+    if series_id in growth_of:  # a growth rate: against the two levels it is the change of
+        level = growth_of[series_id]
+        return _step(level, year - 1, year, values, pairs, printed, series_info.get(level, {}).get("unit", ""))
+    if measure == "share":
+        this = values[key]
+        for other in (year - 1, year + 1):
+            near = values.get((series_id, other))
+            if near is not None and abs(this.value - near.value) >= Decimal(str(SHARE_JUMP)):
+                return (f"{series_id} {year} {this} is {abs(this.value - near.value):g} points from "
+                        f"{other} {near}: a share that jumps by {SHARE_JUMP:g} points or more")
+        return ""
+    if measure == "level" or series_id in pairs:
+        return (_step(series_id, year - 1, year, values, pairs, printed, unit)
+                or _step(series_id, year, year + 1, values, pairs, printed, unit))
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
 # Diff and apply
 # --------------------------------------------------------------------------------------------
 
@@ -850,15 +951,55 @@ def _show(value) -> str:
     return str(value)
 
 
-def _action(existing: dict | None, value: str, replace_final: bool) -> str:
-    """What :func:`apply` does with a proposed value: add, replace, keep (final figure) or none."""
-    if existing is None:
-        return "add"
-    if _same_value(existing["value"], value):
+# What apply does with a proposed figure.  Only ``add`` and ``replace`` write; ``conflict`` and
+# ``implausible`` are refusals that --replace / --accept-implausible lift.
+ACTIONS = ("add", "replace", "none", "keep", "conflict", "implausible")
+
+
+def _action(old: dict | None, value: str, status: str, flag: str, *, replace: bool, accept_implausible: bool,
+            replace_final: bool) -> str:
+    """What :func:`apply` does with a proposed figure (one of :data:`ACTIONS`)."""
+    if old is not None and _same_value(old["value"], value):
         return "none"
-    if existing["status"] == FINAL_STATUS and not replace_final:
+    if old is not None and old["status"] == FINAL_STATUS and status != FINAL_STATUS and not replace_final:
         return "keep"
-    return "replace"
+    if old is not None and not replace:
+        return "conflict"
+    if flag and not accept_implausible:
+        return "implausible"
+    return "add" if old is None else "replace"
+
+
+def _plan(rows: Iterable[dict], on_file: dict[tuple[str, int], dict], series: list[dict], *, replace: bool,
+          accept_implausible: bool, replace_final: bool) -> list[dict]:
+    """Each proposed row with the figure on file (``old``), its plausibility ``flag`` and ``action``.
+
+    ``on_file`` maps (series_id, year) to the row on file (value as text, status, source_id).
+    """
+    rows = [dict(r, year=int(r["year"]), value=str(r["value"]).strip()) for r in rows]
+    values: dict[tuple[str, int], _Figure] = {}
+    for key, old in on_file.items():
+        if isinstance(_decimal(old["value"]), Decimal):
+            values[key] = _Figure(_decimal(old["value"]), f"on file, {old['source_id']}")
+    printed: dict[tuple[str, int], _Figure] = {}
+    for r in rows:
+        if isinstance(_decimal(r["value"]), Decimal):
+            values[(r["series_id"], r["year"])] = _Figure(_decimal(r["value"]), "this release")
+        if isinstance(_decimal(r.get("growth_printed", "")), Decimal):
+            printed[(r["series_id"], r["year"])] = _Figure(_decimal(r["growth_printed"]), "this release")
+    info = {r["series_id"]: r for r in series}
+    pairs = _growth_pairs(series)
+    out = []
+    for r in rows:
+        key = (r["series_id"], r["year"])
+        old = on_file.get(key)
+        flag = ""
+        if key in values and not (old is not None and _same_value(old["value"], r["value"])):
+            flag = _implausible(key, r.get("unit", ""), values, info, pairs, printed)
+        action = _action(old, r["value"], r.get("status") or STATUS, flag, replace=replace,
+                         accept_implausible=accept_implausible, replace_final=replace_final)
+        out.append({"row": r, "key": key, "old": old, "flag": flag, "action": action})
+    return out
 
 
 def _raw_values(ds) -> dict[tuple[str, int], str]:
@@ -870,12 +1011,17 @@ def _raw_values(ds) -> dict[tuple[str, int], str]:
         return {}
 
 
-def diff(rows: Iterable[dict], ds) -> list[dict]:
+def diff(rows: Iterable[dict], ds, *, replace: bool = False, accept_implausible: bool = False,
+         replace_final: bool = False) -> list[dict]:
     """Each proposed row against the observations of ``ds`` (a :class:`planbook.data.Dataset`).
 
     ``status`` is ``new`` (no row for the series and year), ``same`` (equal value) or
-    ``different`` (``existing`` holds the value on file).  ``action`` says what :func:`apply`
-    would do: ``add``, ``replace``, ``none``, or ``keep`` (a 最终核实 figure is not replaced).
+    ``different`` (``existing``, ``existing_status`` and ``existing_source`` describe the row on
+    file).  ``implausible`` says why the figure departs from its neighbouring years ('' when it does
+    not).  ``action`` says what :func:`apply` with the same options would do: ``add``, ``replace``,
+    ``none`` (already on file), ``keep`` (a 最终核实 figure is not replaced by a preliminary one),
+    ``conflict`` (a different figure on file, and no ``replace``) or ``implausible`` (flagged, and no
+    ``accept_implausible``).
     """
     raw = _raw_values(ds)
     on_file = {}
@@ -886,21 +1032,24 @@ def diff(rows: Iterable[dict], ds) -> list[dict]:
         if key in raw and _same_value(raw[key], text):
             text = raw[key]
         on_file[key] = {**r, "value": text}
+    series = ds.series.to_dict("records") if "series_id" in ds.series else []
     out = []
-    for row in rows:
-        old = on_file.get((row["series_id"], int(row["year"])))
+    for p in _plan(rows, on_file, series, replace=replace, accept_implausible=accept_implausible,
+                   replace_final=replace_final):
+        row, old = p["row"], p["old"]
         if old is None:
             status = "new"
         else:
             status = "same" if _same_value(old["value"], row["value"]) else "different"
         out.append({
-            "series_id": row["series_id"], "year": int(row["year"]), "value": str(row["value"]),
+            "series_id": row["series_id"], "year": row["year"], "value": row["value"],
             "unit": row.get("unit", ""), "status": status,
             "existing": None if old is None else old["value"],
             "existing_status": None if old is None else old["status"],
             "existing_source": None if old is None else old["source_id"],
-            "action": _action(old, str(row["value"]), replace_final=False),
-            "matched": row.get("matched", ""),
+            "new_status": row.get("status") or STATUS, "implausible": p["flag"], "action": p["action"],
+            "matched": row.get("matched", ""), "scope": row.get("scope", REGION),
+            "geography": row.get("geography", ""),
         })
     return out
 
@@ -959,15 +1108,20 @@ def _source_row(source: dict, fields: list[str]) -> dict:
 
 
 def apply(rows: Iterable[dict], data_dir: Path | str = DATA_DIR, source: dict | None = None, *,
-          replace_final: bool = False) -> int:
+          replace: bool = False, accept_implausible: bool = False, replace_final: bool = False) -> int:
     """Write proposed rows and their source into ``data_dir``; return the observations written.
 
-    New (series, year) rows are added; rows whose value differs are replaced, except 最终核实
-    figures unless ``replace_final``; equal values are left as they are.  The source is added to
-    sources.csv (``source_id`` derived from the URL unless given; an existing id must have the same
-    URL).  The files are kept sorted (observations by series_id then year, sources by source_id),
-    the result is validated on a temporary copy first, and only then are the real files replaced
-    (tmp + os.replace).  On any problem nothing is written and :class:`DataError` is raised.
+    New (series, year) rows are added; equal values are left as they are.  A different value on file
+    is a conflict and is left as it is, unless ``replace``: then it is replaced and the note keeps the
+    old value, its status and its source id (a 最终核实 figure is replaced by a preliminary one only
+    with ``replace_final``).  A figure that departs from its neighbouring years beyond what its growth
+    rate allows (see :func:`diff`) is not written unless ``accept_implausible``.
+
+    The source is added to sources.csv, every column written (empty where unknown; ``source_id``
+    derived from the URL unless given; an existing id must have the same URL).  The files are kept
+    sorted (observations by series_id then year, sources by source_id), the result is validated on a
+    temporary copy first, and only then are the real files replaced (tmp + os.replace).  On any
+    problem nothing is written and :class:`DataError` is raised.
     """
     data_dir = Path(data_dir)
     obs_path, src_path = data_dir / "observations.csv", data_dir / "sources.csv"
@@ -986,26 +1140,36 @@ def apply(rows: Iterable[dict], data_dir: Path | str = DATA_DIR, source: dict | 
     else:
         add_source = True
 
-    index = {(r["series_id"], r["year"]): i for i, r in enumerate(observations)}
-    seen: dict[tuple[str, str], str] = {}
-    written = 0
+    proposed: dict[tuple[str, int], dict] = {}
     for row in rows:
-        key = (str(row["series_id"]), str(int(row["year"])))
+        key = (str(row["series_id"]), int(row["year"]))
         value = str(row["value"]).strip()
-        if key in seen:
-            if not _same_value(seen[key], value):
+        if key in proposed:
+            if not _same_value(proposed[key]["value"], value):
                 raise DataError([Problem("observations.csv", None, "value", value,
-                                         f"two proposed values for {key[0]} {key[1]}: {seen[key]} and {value}")])
+                                         f"two proposed values for {key[0]} {key[1]}: "
+                                         f"{proposed[key]['value']} and {value}")])
             continue
-        seen[key] = value
-        old = observations[index[key]] if key in index else None
-        action = _action(old, value, replace_final)
-        if action in ("none", "keep"):
+        proposed[key] = {**row, "series_id": key[0], "year": key[1], "value": value}
+
+    index = {(r["series_id"], r["year"]): i for i, r in enumerate(observations)}
+    on_file = {(r["series_id"], int(r["year"])): r for r in observations if r["year"].strip().isdigit()}
+    _, series = _read_csv(data_dir / "series.csv")
+    written = 0
+    for p in _plan(proposed.values(), on_file, series, replace=replace, accept_implausible=accept_implausible,
+                   replace_final=replace_final):
+        if p["action"] not in ("add", "replace"):
             continue
+        row, old = p["row"], p["old"]
+        key = (row["series_id"], str(row["year"]))
         note = NOTE.format(source_id=sid)
         if old is not None:
             note += f"；替换此前的 {old['value']}（{old['status']}，{old['source_id']}）"
-        new = {"series_id": key[0], "year": key[1], "year_inferred": "false", "value": value,
+            if old.get("note"):
+                note += f"；原注：{old['note']}"
+        if p["flag"]:
+            note += "；录入时提示与相邻年份不一致，经人工确认后写入"
+        new = {"series_id": key[0], "year": key[1], "year_inferred": "false", "value": row["value"],
                "unit": row.get("unit", ""), "status": row.get("status") or STATUS, "source_id": sid, "note": note}
         if old is None:
             index[key] = len(observations)
