@@ -224,12 +224,12 @@ def test_decrease_is_negative():
 
 def test_unrecognised_series_is_unplaced_never_guessed():
     text = ("2024年,全区城镇新增就业5.12万人,城镇调查失业率4.9%。全年全区一般公共预算收入291.64亿元。"
-            "户籍人口城镇化率为31.05%。年末森林覆盖率为12.36%。全国农村居民人均可支配收入23119元。")
+            "户籍人口城镇化率为31.05%。年末森林覆盖率为12.36%。全国城镇新增就业1256万人。")
     ex = extract(text)
     assert ex.rows == []
     assert any(u.startswith("城镇新增就业5.12万人") and "urban_new_jobs" in u.reason for u in ex.unplaced)
     assert any("森林覆盖率" in u and "forest_coverage" in u.reason for u in ex.unplaced)
-    assert any("national_rural_income" in u.reason for u in ex.unplaced)
+    assert any("1256万人" in u and "no national series" in u.reason for u in ex.unplaced)
     assert unplaced_with(ex, "一般公共预算收入291.64亿元")  # not 地方一般公共预算收入
     assert unplaced_with(ex, "户籍人口城镇化率为31.05%")  # not 常住人口城镇化率
 
@@ -331,9 +331,13 @@ def test_diff_against_a_small_dataset(tmp_path):
     assert d["gdp"]["status"] == "same" and d["gdp"]["existing"] == "2841.37" and d["gdp"]["action"] == "none"
     assert d["urban_income"]["status"] == "different"
     assert (d["urban_income"]["value"], d["urban_income"]["existing"]) == ("57012", "56800")
-    assert d["urban_income"]["existing_status"] == "公布" and d["urban_income"]["action"] == "replace"
+    assert d["urban_income"]["existing_status"] == "公布" and d["urban_income"]["action"] == "conflict"
+    assert d["urban_income"]["existing_source"] == "s2"
     assert d["tourist_visits"]["status"] == "new" and d["tourist_visits"]["existing"] is None
     assert d["tourist_visits"]["action"] == "add"
+    # the conflict is replaced only when asked to
+    d = {x["series_id"]: x for x in diff(rows, small_dataset(tmp_path), replace=True)}
+    assert d["urban_income"]["action"] == "replace" and d["gdp"]["action"] == "none"
 
 
 def test_diff_against_the_bundled_data(ds):
@@ -403,22 +407,24 @@ def test_apply_on_a_copy_adds_rows_and_source(data_copy):
     assert snapshot(data_copy) == before
 
 
-def test_apply_replaces_a_different_value_but_keeps_final_figures(data_copy):
-    obs = read_rows(data_copy / "observations.csv")
-    plain = next(r for r in obs if r["status"] != "最终核实")
-    proposed = [{"series_id": plain["series_id"], "year": int(plain["year"]), "value": "1.2345",
-                 "unit": plain["unit"], "status": "初步核算"}]
-    final = [r for r in obs if r["status"] == "最终核实"]
-    if final:
-        proposed.append({"series_id": final[0]["series_id"], "year": int(final[0]["year"]),
-                         "value": "1.2345", "unit": final[0]["unit"], "status": "初步核算"})
-    assert apply(proposed, data_copy, SOURCE) == 1
+def test_apply_replaces_only_when_asked_and_keeps_final_figures(data_copy):
+    on_file = {(r["series_id"], r["year"]): r for r in read_rows(data_copy / "observations.csv")}
+    plain, final = on_file[("gdp", "2021")], on_file[("gdp", "2022")]
+    assert plain["status"] != "最终核实" and final["status"] == "最终核实"
+    proposed = [{"series_id": "gdp", "year": 2021, "value": "1.2345", "unit": "亿元", "status": "初步核算"},
+                {"series_id": "gdp", "year": 2022, "value": "1.2345", "unit": "亿元", "status": "初步核算"}]
+    before = snapshot(data_copy)
+    assert apply(proposed, data_copy, SOURCE) == 0  # a different figure on file is a conflict
+    # 1.2345 after 1902.74 with a real growth of 6.7% is implausible: --replace alone does not write it
+    assert apply(proposed, data_copy, SOURCE, replace=True) == 0
+    assert snapshot(data_copy) == before
+    assert apply(proposed, data_copy, SOURCE, replace=True, accept_implausible=True) == 1
     got = {(r["series_id"], r["year"]): r for r in read_rows(data_copy / "observations.csv")}
-    replaced = got[(plain["series_id"], plain["year"])]
+    replaced = got[("gdp", "2021")]
     assert replaced["value"] == "1.2345"
-    assert f"替换此前的 {plain['value']}" in replaced["note"]
-    if final:
-        assert got[(final[0]["series_id"], final[0]["year"])] == final[0]
+    assert f"替换此前的 {plain['value']}（{plain['status']}，{plain['source_id']}）" in replaced["note"]
+    assert "经人工确认" in replaced["note"]
+    assert got[("gdp", "2022")] == final  # a 最终核实 figure is not replaced by a preliminary one
     assert data.validate(data_copy) == []
 
 

@@ -169,12 +169,52 @@ def verify(part: Parts = None, jobs: Jobs = None) -> None:
         raise typer.Exit(1)
 
 
+# What ingest says it does with each proposed figure: in a preview, and after --apply.
+_INGEST_VERBS = {
+    "add": ("will add", "added"),
+    "replace": ("will replace", "replaced"),
+    "none": ("already on file", "already on file"),
+    "keep": ("kept: 最终核实 on file", "kept: 最终核实 on file"),
+    "conflict": ("conflict, not written without --replace", "conflict, not written: needs --replace"),
+    "implausible": ("implausible, not written without --accept-implausible",
+                    "implausible, not written: needs --accept-implausible"),
+}
+# Exit status of `planbook ingest --apply` when some figures were refused (the others were written).
+EXIT_REFUSED = 3
+
+
+def _ingest_line(d: dict, applied: bool, release_source: str) -> str:
+    """One line per proposed figure: what --apply does (or did) with it, and why."""
+    verb = _INGEST_VERBS[d["action"]][1 if applied else 0]
+    line = f"{verb}: {d['series_id']} {d['year']} = {d['value']} {d['unit']}"
+    if d["status"] == "different":
+        line += (f"; on file {d['existing']} ({d['existing_status']}, {d['existing_source']})"
+                 f" → {d['value']} ({d['new_status']}, {release_source})")
+        if d["action"] == "replace":
+            line += "; the old value, status and source stay in the note"
+    if d["implausible"]:
+        if d["action"] == "implausible":
+            line += f"; {d['implausible']}"
+        elif d["action"] in ("add", "replace"):
+            line += f"; accepted although implausible: {d['implausible']}"
+        else:
+            line += f"; also implausible: {d['implausible']}"
+    return line
+
+
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
                                          help="saved text or HTML copy of a 统计公报, statistics release or press report")],
     year: Annotated[Optional[int], typer.Option("--year", min=2015, max=2035, help="year the figures refer to (default: read from the text)")] = None,
-    do_apply: Annotated[bool, typer.Option("--apply", help="write the proposed rows and their source into the data folder")] = False,
+    do_apply: Annotated[bool, typer.Option(
+        "--apply", help="write the new figures and their source into the data folder")] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="with --apply: also replace figures on file that the release prints differently "
+                          "(each old → new is printed; the note keeps the old value, status and source)")] = False,
+    accept_implausible: Annotated[bool, typer.Option(
+        "--accept-implausible", help="with --apply: also write figures flagged as implausible "
+                                     "against their neighbouring years")] = False,
     source_url: Annotated[Optional[str], typer.Option("--source-url", help="address of the page the text was saved from (needed with --apply)")] = None,
     source_title: Annotated[Optional[str], typer.Option("--source-title", help="title of the page (needed with --apply)")] = None,
     publisher: Annotated[Optional[str], typer.Option("--publisher", help="who published the page (needed with --apply)")] = None,
@@ -185,11 +225,29 @@ def ingest(
     source_id: Annotated[Optional[str], typer.Option("--source-id", help="source id (default: derived from the URL)")] = None,
     data_dir: DataDir = paths.DATA_DIR,
 ) -> None:
-    """Propose observation rows from a saved communiqué or release; write them with --apply."""
+    """Propose observation rows from a saved communiqué or release; write the new ones with --apply.
+
+    Figures of a prefecture or city, and national figures with no national series, are listed as not placed.
+
+    --apply adds new figures only; a different figure on file needs --replace; a figure that departs from its
+    neighbouring years needs --accept-implausible.
+
+    Exit status: 0 done (or preview); 1 unreadable file or invalid data, nothing written; 2 missing options;
+    3 some figures refused (conflict or implausible), the others written.
+    """
+    from rich import box
+    from rich.console import Console
     from rich.table import Table
 
     from planbook.data import DataError, load
-    from planbook.ingest import IngestError, apply, diff, extract, read_source
+    from planbook.ingest import (
+        IngestError,
+        apply,
+        diff,
+        extract,
+        read_source,
+        source_id_from_url,
+    )
 
     if do_apply:
         missing = [opt for opt, val in (("--source-url", source_url), ("--source-title", source_title),
@@ -207,20 +265,20 @@ def ingest(
         console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(1)
 
-    proposed = diff(ex.rows, ds)
+    geo = ex.geography
+    console.print(f"{file.name}: figures of {geo.place or 'the region'} ({geo.scope}): {geo.reason}",
+                  markup=False, highlight=False)
+    proposed = diff(ex.rows, ds, replace=replace, accept_implausible=accept_implausible)
     if proposed:
-        from rich import box
-        from rich.console import Console
-
         out = console if console.is_terminal else Console(stderr=True, width=160, soft_wrap=True)
         tab = Table(title=f"{len(proposed)} figure(s) recognised for {ex.year}", box=box.SIMPLE_HEAD)
-        for name in ("series", "year", "value", "unit", "diff", "on file"):
+        for name in ("series", "year", "value", "unit", "scope", "diff", "on file"):
             tab.add_column(name, no_wrap=True)
         tab.add_column("matched", overflow="fold")
         colour = {"new": "green", "same": "dim", "different": "yellow"}
         for d in proposed:
             on_file = "" if d["existing"] is None else f"{d['existing']} ({d['existing_status']})"
-            tab.add_row(d["series_id"], str(d["year"]), d["value"], d["unit"],
+            tab.add_row(d["series_id"], str(d["year"]), d["value"], d["unit"], d["scope"],
                         f"[{colour[d['status']]}]{d['status']}[/]", on_file, d["matched"])
         out.print(tab)
     else:
@@ -231,25 +289,35 @@ def ingest(
             console.print(f"  - {u}  [{u.reason}]", markup=False, highlight=False)
 
     if not do_apply:
+        for d in proposed:
+            console.print(f"  {_ingest_line(d, False, 'this release')}", markup=False, highlight=False)
         console.print("nothing written; add --apply --source-url … --source-title … --publisher … --published … to write")
         return
     source = {"url": source_url, "title": source_title, "publisher": publisher, "published": published,
               "kind": kind, "original": original, "original_publisher": original_publisher or "",
               "source_id": source_id or ""}
     try:
-        written = apply(ex.rows, data_dir, source)
+        written = apply(ex.rows, data_dir, source, replace=replace, accept_implausible=accept_implausible)
     except DataError as exc:
         console.print("[red]✗ the result would not validate; nothing was written.[/red]")
         console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(1)
-    verbs = {"add": "added", "replace": "replaced", "none": "unchanged", "keep": "kept (最终核实 on file)"}
+    try:
+        sid = source_id or source_id_from_url(source_url)
+    except ValueError:
+        sid = "this release"
     for d in proposed:
-        was = "" if d["action"] != "replace" else f" (was {d['existing']})"
-        console.print(f"  {verbs[d['action']]}: {d['series_id']} {d['year']} = {d['value']} {d['unit']}{was}", highlight=False)
+        console.print(f"  {_ingest_line(d, True, sid)}", markup=False, highlight=False)
     if written:
         console.print(f"[green]✓ {written} observation(s) written to {data_dir / 'observations.csv'}[/green]")
     else:
-        console.print("[green]✓ nothing to change; the data folder is as it was[/green]")
+        console.print("[green]✓ nothing written; the data folder is as it was[/green]")
+    refused = [d for d in proposed if d["action"] in ("conflict", "implausible")]
+    if refused:
+        options = sorted({"--replace" if d["action"] == "conflict" else "--accept-implausible" for d in refused})
+        console.print(f"[yellow]{len(refused)} figure(s) refused; check them, then run again with "
+                      f"{' and '.join(options)} to write them[/yellow]", highlight=False)
+        raise typer.Exit(EXIT_REFUSED)
 
 
 if __name__ == "__main__":
