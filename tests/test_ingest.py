@@ -321,7 +321,7 @@ def small_dataset(tmp_path) -> data.Dataset:
     ])
     empty = pd.DataFrame()
     return data.Dataset(targets=empty, series=empty, observations=obs, sources=empty, milestones=empty,
-                        breaks=empty, plan_results=empty, data_dir=tmp_path)
+                        breaks=empty, plan_results=empty, main_indicators=empty, conflicts=empty, data_dir=tmp_path)
 
 
 def test_diff_against_a_small_dataset(tmp_path):

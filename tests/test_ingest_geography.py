@@ -350,12 +350,15 @@ def test_level_that_falls_by_half_while_growth_is_positive_is_flagged(data_copy)
     rows = [{"series_id": "urban_income", "year": 2022, "value": "25000", "unit": "元", "status": "初步核算"}]
     d = diff(rows, data.load(data_copy))[0]
     assert d["status"] == "new" and d["action"] == "implausible"
-    assert "urban_income 2021 46503" in d["implausible"] and "urban_income_growth 2022" in d["implausible"]
+    # the neighbour it is compared with, and that neighbour's own published growth rate, are named
+    assert "urban_income 2022 25000" in d["implausible"] and "urban_income_growth 2023 is 6.5%" in d["implausible"]
     before = snapshot(data_copy)
     assert apply(rows, data_copy, SOURCE, replace=True) == 0  # --replace does not cover it
     assert snapshot(data_copy) == before
-    assert apply(rows, data_copy, SOURCE, accept_implausible=True) == 1
-    assert "经人工确认" in observations(data_copy)[("urban_income", "2022")]["note"]
+    # accepted, it would still contradict the published 2023 growth rate: data/ validation refuses it
+    with pytest.raises(data.DataError, match="urban_income_growth 2023 disagrees with urban_income"):
+        apply(rows, data_copy, SOURCE, accept_implausible=True)
+    assert snapshot(data_copy) == before
 
 
 def test_share_that_jumps_ten_points_is_flagged(data_copy):
