@@ -33,13 +33,15 @@ def test_level_achieved_early_and_final_met():
     a = A.assess_target(target(), obs({2020: 100, 2023: 151}), 2025, series=LEVEL)
     assert a.status == "achieved" and a.status_zh == "提前实现" and a.final_2025 == "unknown"
     a = A.assess_target(target(), obs({2020: 100, 2025: 151}), 2025, series=LEVEL)
-    assert a.status == "achieved" and a.status_zh == "已实现" and a.final_2025 == "met"
+    assert a.status == "achieved" and a.status_zh == "已完成" and a.final_2025 == "met" and a.gap == pytest.approx(1)
 
 
 def test_missed_at_target_year_is_never_on_track():
+    """Once the target year's figure is out, the status is the final verdict, with the size of the gap."""
     a = A.assess_target(target(), obs({2020: 100, 2025: 149}), 2025, series=LEVEL)
     assert a.ratio > A.ON_TRACK
-    assert a.status == "acceleration_needed" and a.final_2025 == "not_met"
+    assert a.status == "missed" and a.status_zh == "未完成" and a.final_2025 == "not_met"
+    assert a.gap == pytest.approx(-1)
 
 
 def test_as_of_ignores_later_years():
@@ -125,7 +127,8 @@ def test_real_growth_rates_geometric_mean():
     a = A.assess_target(t, obs(rates), 2025, series=RATE)
     expect = (math.prod(1 + r / 100 for y, r in rates.items() if y > 2020) ** (1 / 5) - 1) * 100
     assert a.method == "mean_of_rates" and a.observed_rate == pytest.approx(expect)
-    assert a.final_2025 == "not_met" and a.status == "acceleration_needed"
+    assert a.final_2025 == "not_met" and a.status == "missed" and a.rate_unit == "%"
+    assert a.gap == pytest.approx(round(expect, 2) - 7.5)
 
 
 def test_real_growth_rates_with_a_gap_defers_the_final_verdict():
@@ -147,13 +150,15 @@ def test_nominal_growth_uses_cagr_of_levels():
 def test_ceiling_and_floor_year_by_year():
     t = target(kind="ceiling", base=(2020, 5.0), goal=(2025, 5.0), comparator="<=", unit="%")
     a = A.assess_target(t, obs({2021: 4.9, 2022: 5.5, 2023: 4.8}), 2025, series=SHARE)
-    assert a.status == "achieved" and a.final_2025 == "not_met" and "2022" in a.caveat
-    assert a.status_zh == "已实现"  # a standing bound kept in 2023 is not "reached early"
+    # a standing bound breached in 2022 is missed for the period, whatever 2023 shows: one verdict per row
+    assert a.status == "missed" and a.status_zh == "未完成" and a.final_2025 == "not_met" and "2022" in a.caveat
+    a = A.assess_target(t, obs({2021: 4.9, 2023: 4.8}), 2025, series=SHARE)
+    assert a.status == "achieved" and a.status_zh == "已实现"  # a standing bound kept is not "reached early"
     t = target(kind="floor", base=(2020, 98.0), goal=(2025, 98.0), comparator=">=", unit="%")
     a = A.assess_target(t, obs({2021: 99.0, 2025: 99.5}), 2025, series=SHARE)
     assert a.status == "achieved" and a.final_2025 == "met"
     a = A.assess_target(t, obs({2021: 99.0, 2024: 97.0}), 2025, series=SHARE)
-    assert a.status == "deterioration" and a.final_2025 == "not_met"
+    assert a.status == "missed" and a.final_2025 == "not_met"
 
 
 def test_no_target_value_is_not_assessable():
@@ -176,7 +181,7 @@ def test_row_has_the_csv_columns():
     assert a.row()["status"] in A.STATUSES
 
 
-ORDER = ["deterioration", "limited_progress", "acceleration_needed", "on_track", "achieved"]
+ORDER = ["missed", "deterioration", "limited_progress", "acceleration_needed", "on_track", "achieved"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -352,3 +357,48 @@ def test_needed_value_none_when_nothing_to_compute():
 
 
 # ---- the notebook ------------------------------------------------------------------------------
+
+
+def test_a_row_never_contradicts_itself(ds):
+    """Status and final verdict agree for every target of the book (the urban unemployment defect)."""
+    df = A.assess_all(ds, 2025)
+    assert not df.empty
+    assert (df[df["final_2025"] == "met"]["status_zh"] == "已完成").all()
+    assert (df[df["final_2025"] == "not_met"]["status"] == "missed").all()
+    assert not df[df["final_2025"] != "unknown"]["status"].isin(A.TRAJECTORY).any()
+    assert (df[df["status"] == "missed"]["final_2025"] == "not_met").all()
+    m09 = df.set_index("target_id").loc["m09"]  # ≤5.0 dated 2025, judged on the 2025 figure
+    assert m09["status"] != "missed" and m09["final_2025"] == "unknown"
+
+
+def test_a_level_dated_2025_is_judged_on_its_2025_figure():
+    t = target(kind="level", base=(2020, 5.0), goal=(2025, 5.0), comparator="<=", unit="%")
+    a = A.assess_target(t, obs({2020: 5.0, 2022: 5.5, 2024: 4.9}), 2025, series=SHARE)
+    assert a.status == "achieved" and a.final_2025 == "unknown"  # 2022 above 5.0 is on the way, not a verdict
+    a = A.assess_target(t, obs({2020: 5.0, 2022: 4.5, 2025: 5.2}), 2025, series=SHARE)
+    assert a.status == "missed" and a.final_2025 == "not_met"
+
+
+def test_benchmark_trend_is_a_percentage_for_incomes(ds):
+    df = A.assess_all(ds, 2025).set_index("target_id")
+    for tid in df.index[df["method"] == "benchmark_trend"]:
+        sid = df.loc[tid, "series_id"]
+        expected = "%" if ds.series_by_id[sid]["measure"] == "level" else ds.series_by_id[sid]["unit"]
+        assert df.loc[tid, "rate_unit"] == expected, tid
+
+
+def test_urbanization_is_read_both_ways_across_the_census_break(ds):
+    a = A.assess(ds, "m02", 2025)
+    assert a.baseline_year == 2020 and a.plan_baseline_value == 32
+    assert a.alt_goal_value == pytest.approx(a.baseline_value + 8) and a.alt_status
+    assert "另一读法" in a.caveat and "结论采用规划所列水平值40%" in a.caveat
+
+
+def test_a_verdict_resting_only_on_grade_d_figures_says_so():
+    t = target()
+    o = obs({2020: 100, 2023: 130})
+    o["grade"] = ["D", "D"]
+    assert A.GRADE_D_CAVEAT in A.assess_target(t, o, 2025, series=LEVEL).caveat
+    o["grade"] = ["A", "D"]
+    a = A.assess_target(t, o, 2025, series=LEVEL)
+    assert A.GRADE_D_CAVEAT not in a.caveat and a.grades == "A、D"

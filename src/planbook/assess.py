@@ -56,15 +56,20 @@ STATUSES = (
     "acceleration_needed",
     "limited_progress",
     "deterioration",
+    "missed",
     "insufficient_data",
     "not_assessable",
 )
+# The trajectory categories apply while a target's year is ahead; once its figure is published the
+# status is the final verdict: achieved (已完成) or missed (未完成).
+TRAJECTORY = ("on_track", "acceleration_needed", "limited_progress", "deterioration")
 STATUS_ZH = {
     "achieved": "已实现",
     "on_track": "符合预期",
     "acceleration_needed": "需加快",
     "limited_progress": "进展有限",
     "deterioration": "退步",
+    "missed": "未完成",
     "insufficient_data": "数据不足",
     "not_assessable": "无法评估",
 }
@@ -74,7 +79,8 @@ STATUS_SYMBOL = {
     "on_track": "▲",
     "acceleration_needed": "◆",
     "limited_progress": "▼",
-    "deterioration": "✖",
+    "deterioration": "↘",
+    "missed": "✖",
     "insufficient_data": "…",
     "not_assessable": "—",
 }
@@ -82,8 +88,9 @@ STATUS_COLOR = {
     "achieved": "#009E73",
     "on_track": "#56B4E9",
     "acceleration_needed": "#E69F00",
-    "limited_progress": "#CC79A7",
-    "deterioration": "#D55E00",
+    "limited_progress": "#F0E442",
+    "deterioration": "#CC79A7",
+    "missed": "#D55E00",
     "insufficient_data": "#999999",
     "not_assessable": "#BBBBBB",
 }
@@ -92,9 +99,10 @@ FINAL_ZH = {"met": "已完成", "not_met": "未完成", "unknown": "待定"}
 CSV_COLUMNS = [
     "target_id", "series_id", "baseline_year", "baseline_value", "latest_year", "latest_value",
     "latest_qualifier", "latest_year_inferred", "target_year", "target_value", "required_rate", "observed_rate",
-    "ratio", "status", "status_zh", "final_2025", "goal_value", "needed_value", "higher_is_better", "method",
-    "caveat",
+    "ratio", "status", "status_zh", "final_2025", "gap", "rate_unit", "goal_value", "needed_value",
+    "higher_is_better", "plan_baseline_value", "alt_goal_value", "alt_status", "grades", "method", "caveat",
 ]
+GRADE_D_CAVEAT = "所依据的数字均为D级证据（只见于转载页，未找到原发页面）"
 
 
 @dataclass
@@ -115,9 +123,15 @@ class Assessment:
     status: str = "insufficient_data"
     status_zh: str = ""
     final_2025: str = "unknown"
+    gap: float | None = None  # at the final verdict: latest minus goal (rates: average minus target rate)
+    rate_unit: str = ""  # unit of observed_rate and required_rate: %, or the series' unit a year
     goal_value: float | None = None
     needed_value: float | None = None  # what the latest year would have needed (see needed_value)
     higher_is_better: bool = True
+    plan_baseline_value: float | None = None  # the plan's own baseline, when in the series' unit
+    alt_goal_value: float | None = None  # a second reading of the goal (see _second_reading)
+    alt_status: str = ""
+    grades: str = ""  # evidence grades of the figures the verdict rests on, e.g. "A、D"
     method: str = ""
     caveat: str = ""
     caveats: list[str] = field(default_factory=list, repr=False)
@@ -126,17 +140,23 @@ class Assessment:
         self.finish()
 
     def finish(self) -> Assessment:
+        if self.final_2025 == "met":
+            self.status = "achieved"
+        elif self.final_2025 == "not_met":
+            self.status = "missed"
         self.status_zh = STATUS_ZH[self.status]
-        if (self.status == "achieved" and self.latest_year is not None and self.latest_year < self.target_year
+        if self.final_2025 == "met":
+            self.status_zh = "已完成"
+        elif (self.status == "achieved" and self.latest_year is not None and self.latest_year < self.target_year
                 and self.method != "bound_each_year"):  # a standing bound is kept, not reached early
             self.status_zh = "提前实现"
-        self.caveat = "；".join(self.caveats)
+        self.caveat = "；".join(dict.fromkeys(self.caveats))
         return self
 
     def row(self) -> dict:
         d = asdict(self)
         d.pop("caveats")
-        for k in ("required_rate", "observed_rate", "ratio", "goal_value", "needed_value"):
+        for k in ("required_rate", "observed_rate", "ratio", "goal_value", "needed_value", "gap", "alt_goal_value"):
             if d[k] is not None:
                 d[k] = round(d[k], 4)
         return {k: d[k] for k in CSV_COLUMNS}
@@ -225,7 +245,54 @@ def assess_target(
     a = _assess_target(target, observations, as_of, breaks=breaks, series=series)
     a = _annotate(a, observations, as_of, target, series)
     a.needed_value = needed_value(target, a, observations)
-    return a
+    _describe(a, target, series)
+    _second_reading(a, target, series)
+    return a.finish()
+
+
+def _describe(a: Assessment, target: dict, series: dict) -> None:
+    """The unit of the rates, the plan's own baseline, and the size of the gap at the final verdict."""
+    unit = series.get("unit", "")
+    if a.method in ("growth_ratio", "mean_of_rates", "cagr_of_levels"):
+        a.rate_unit = "%"
+    else:
+        a.rate_unit = "个百分点" if unit == "%" else unit
+    xb_plan = number(target.get("baseline_value"))
+    if xb_plan is not None and (target.get("baseline_unit") or "") in ("", unit) \
+            and not (target["kind"] == "annual_growth" and series.get("measure") == "rate"):
+        a.plan_baseline_value = xb_plan
+    if a.final_2025 == "unknown" or a.latest_value is None:
+        return
+    if a.method in ("mean_of_rates", "cagr_of_levels") and a.observed_rate is not None:
+        a.gap = round(a.observed_rate, 2) - a.required_rate
+    elif a.goal_value is not None:  # a level or a bound: the latest figure against it
+        a.gap = a.latest_value - a.goal_value
+
+
+def _second_reading(a: Assessment, target: dict, series: dict) -> None:
+    """Where the statistical basis changed and the plan states the five-year change ([8] points), read the
+    target both ways: the level the plan names (the verdict) and the plan's change added to the first figure
+    on the new basis.  The second reading is recorded and named in the caveat."""
+    change = number(target.get("plan_change"))
+    moved = any("统计口径调整" in c for c in a.caveats)
+    if change is None or not moved or a.baseline_value is None or a.latest_value is None or a.goal_value is None:
+        return
+    alt = a.baseline_value + change
+    a.alt_goal_value = alt
+    higher = a.higher_is_better
+    if _met(a.latest_value, alt, higher):
+        a.alt_status = "achieved"
+    elif a.latest_year is not None and a.latest_year >= a.target_year:
+        a.alt_status = "missed"
+    else:
+        progress = (a.latest_value - a.baseline_value) / (alt - a.baseline_value)
+        time_share = (a.latest_year - a.baseline_year) / (a.target_year - a.baseline_year)
+        a.alt_status = category(progress / time_share)
+    unit = series.get("unit", "")
+    words = "个百分点" if unit == "%" else unit
+    a.caveats.append(f"另一读法：新口径起点{_fmt(a.baseline_value)}加规划所列{_fmt(change)}{words}，"
+                     f"即{_fmt(alt)}{unit}，按此为“{STATUS_ZH[a.alt_status]}”；结论采用规划所列水平值"
+                     f"{_fmt(a.goal_value)}{unit}")
 
 
 def _annotate(a: Assessment, observations: pd.DataFrame, as_of: int, target: dict, series: dict) -> Assessment:
@@ -239,6 +306,11 @@ def _annotate(a: Assessment, observations: pd.DataFrame, as_of: int, target: dic
     if a.method in ("mean_of_rates", "bound_each_year") and a.baseline_year is not None:  # every year counts
         used.update(range(a.baseline_year + 1, a.latest_year + 1))
     o = observations[observations["year"] <= as_of]
+    if "grade" in o.columns:
+        grades = sorted({g for y, g in zip(o["year"], o["grade"], strict=True) if int(y) in used and g})
+        a.grades = "、".join(grades)
+        if grades == ["D"]:
+            a.caveats.append(GRADE_D_CAVEAT)
     inferred = sorted(int(y) for y, f in zip(o["year"], o["year_inferred"], strict=True) if bool(f)) \
         if "year_inferred" in o.columns else []
     a.latest_year_inferred = a.latest_year in inferred
@@ -325,6 +397,14 @@ def _assess_target(target: dict, observations: pd.DataFrame, as_of: int, *, brea
             return a.finish()
         b = later[0]
         x_b = pts[b]
+        goal = V if kind in ("level", "count") else None
+        if len(later) == 1 and goal is not None and _met(x_b, goal, higher_is_better(target, series, None, goal)):
+            # no baseline figure, but the one published figure already reaches the goal
+            a.latest_year, a.latest_value, a.goal_value, a.method = b, x_b, goal, "bound_each_year"
+            a.status = "achieved"
+            _final(a, T, True if b >= T else None)
+            a.caveats.append(f"缺少基期数据；{b}年数字已达到目标")
+            return a.finish()
     a.baseline_year, a.baseline_value = b, x_b
     after = {y: v for y, v in pts.items() if y > b}
     if after:
@@ -516,6 +596,7 @@ def assess_benchmark(target: dict, ds, as_of: int) -> Assessment:
     T = int(target["target_year"])
     a = Assessment(target["target_id"], sid, c.start_year, None, c.year, c.value, T, None)
     a.method = "benchmark_trend"
+    a.rate_unit = "%" if model == "cagr" else ds.series_by_id[sid]["unit"]
     a.goal_value = c.benchmark
     a.observed_rate, a.ratio = c.trend, (c.share / 100 if c.share is not None else None)
     a.required_rate = c.required_trend if T == outlook.GOAL_YEAR else None
@@ -535,6 +616,7 @@ def assess_benchmark(target: dict, ds, as_of: int) -> Assessment:
             a.caveats.append("趋势依据不足三年")
     if c.year is not None and c.year >= T:
         _final(a, T, c.value >= c.benchmark)
+        a.gap = c.value - c.benchmark
     a.needed_value = needed_value(target, a)
     return a.finish()
 
@@ -603,6 +685,38 @@ def needed_value(target: dict, a: Assessment, observations: pd.DataFrame | None 
     return x_b * (goal / x_b) ** share
 
 
+def required_path(target: dict, a: Assessment | dict) -> list[tuple[int, float]]:
+    """The values the target required, year by year from the baseline to the target year.
+
+    * a level (growth-ratio method): ``x_b * (goal / x_b) ** ((y - b) / (end - b))``; distance share: the
+      straight line from ``x_b`` to ``goal``;
+    * an average growth rate of a nominal level: ``x_b * (1 + V/100) ** (y - b)``;
+    * an average growth rate of a published real-rate series, or a bound: ``V`` every year.
+
+    The latest year's point equals :func:`needed_value` where both apply.  Empty when the assessment
+    has no baseline or goal (nothing to draw).
+    """
+    get = a.get if isinstance(a, dict) else (lambda k: getattr(a, k))  # an Assessment or its row()
+    method = get("method") or ""
+    b, end, V = _int(get("baseline_year")), int(target["target_year"]), number(target.get("target_value"))
+    if b is None or end <= b:
+        return []
+    years = range(b, end + 1)
+    if method == "mean_of_rates" or (method == "bound_each_year" and target["kind"] in ("ceiling", "floor")):
+        return [(y, V) for y in years if y > b or method == "bound_each_year"] if V is not None else []
+    x_b = number(get("baseline_value"))
+    if x_b is None:
+        return []
+    if method == "cagr_of_levels" and V is not None:
+        return [(y, x_b * (1 + V / 100) ** (y - b)) for y in years]
+    goal = number(get("goal_value"))
+    if goal is None or method not in ("growth_ratio", "distance_share"):
+        return []
+    if method == "distance_share":
+        return [(y, x_b + (goal - x_b) * (y - b) / (end - b)) for y in years]
+    return [(y, x_b * (goal / x_b) ** ((y - b) / (end - b))) for y in years]
+
+
 def assess(ds, target: dict | str, as_of: int) -> Assessment:
     """Assess one target of ``ds`` from the figures published for years up to ``as_of``.
 
@@ -617,6 +731,9 @@ def assess(ds, target: dict | str, as_of: int) -> Assessment:
         if t.empty:
             raise KeyError(f"no target '{target}' in this dataset")
         target = t.iloc[0].to_dict()
+    placed = ds.main_indicators[ds.main_indicators["target_id"] == target["target_id"]]
+    if not placed.empty:  # the box's bracketed five-year change, for the second reading across a break
+        target = {**target, "plan_change": placed.iloc[0]["plan_change"]}
     if target["kind"] == "milestone":
         raise ValueError(f"{target['target_id']} is an undertaking (milestone), not a target with a series")
     upto = min(as_of, int(target["target_year"]))

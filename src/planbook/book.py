@@ -7,14 +7,25 @@
 
 from __future__ import annotations
 
+from planbook import analysis, charts, fmt, markup
 from planbook import assess as A
-from planbook.chapter import Chapter
+from planbook.chapter import PLACED, Chapter
 from planbook.data import MAIN, PART
 from planbook.inputs import Reads
 from planbook.markup import Block, status_badge, table
 from planbook.plan import Plan
 
-__all__ = ["MAIN", "PART", "Block", "Chapter", "Plan", "Reads", "method_values", "status_legend"]
+__all__ = ["MAIN", "PART", "PLACED", "A", "Block", "Chapter", "Plan", "Reads", "analysis", "charts", "fmt", "glue",
+           "markup",
+           "method_values", "status_legend"]
+
+
+def glue(**values) -> Block:
+    """Values for the prose of a notebook's own analysis, glued by name (``pb.glue(avg=6.08)``)."""
+    b = Block()
+    for name, value in values.items():
+        b.glue(name, value)
+    return b
 
 
 def method_values() -> Block:

@@ -276,6 +276,7 @@ REVIEW = "review"  # k01…: the 13th plan's indicators reviewed in 专栏1 (tar
 PART = "part"  # pNN_nnn with a number: another target of the 14th plan
 UNDERTAKING = "undertaking"  # a named, dated undertaking (kind milestone)
 GROUPS = (MAIN, REVIEW, PART, UNDERTAKING)
+CATEGORIES = ("经济发展", "创新驱动", "民生福祉", "绿色生态", "安全保障")  # 专栏2's categories of main indicators
 
 
 def target_group(target_id: str, kind: str) -> str:

@@ -10,6 +10,7 @@ import html
 from IPython.display import HTML, Markdown, display
 
 from planbook import assess as A
+from planbook.data import GRADES
 from planbook.fmt import missing
 
 
@@ -27,12 +28,48 @@ def status_badge(status: str, label: str | None = None) -> str:
 
 
 def table(rows: list[dict], columns: list[str], caption: str = "", cls: str = "pb-table") -> str:
-    """A plain HTML table in a scrolling box; cells are pre-escaped HTML fragments."""
+    """A plain HTML table in a box that scrolls on narrow screens; cells are pre-escaped HTML fragments.
+
+    The box can be reached and scrolled from the keyboard (``tabindex``) and is named by the caption.
+    """
     head = "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{r.get(c, '')}</td>" for c in columns) + "</tr>" for r in rows)
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<div class="pb-table-wrap"><table class="{cls}">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    label = f' aria-label="{esc(caption)}"' if caption else ' aria-label="表格"'
+    return (f'<div class="pb-table-wrap" tabindex="0" role="region"{label}><table class="{cls}">{cap}'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def grade_tag(grade: str) -> str:
+    """The evidence grade of a figure, as a small tag whose title says what the grade means."""
+    if not grade:
+        return ""
+    meaning = esc(GRADES[grade])
+    return f'<span class="pb-grade pb-grade-{esc(grade)}" title="证据等级{esc(grade)}：{meaning}">{esc(grade)}</span>'
+
+
+def cite(src: dict) -> str:
+    """A source as the book cites it: the original publisher, title, date and link first; for a reprint the
+    copy it was read from second ("所见转载页"), with a warning when that page carries spam."""
+    if not src:
+        return ""
+    date = esc(src.get("published", ""))
+    title = esc(src.get("title", ""))
+    url = esc(src.get("url", ""))
+    if src.get("original") != "转载":
+        return f'<a href="{url}">{esc(src.get("publisher", ""))}《{title}》</a>（{date}）'
+    who = esc(src.get("original_publisher") or src.get("publisher", ""))
+    if src.get("original_url"):
+        first = f'<a href="{esc(src["original_url"])}">{who}《{title}》</a>（{date}）'
+    else:
+        first = f"{who}《{title}》（{date}；原发页面未找到）"
+    warn = src.get("url_warning") or ""
+    if warn:
+        copy = (f'<a class="pb-copy pb-warn" href="{url}" title="{esc(warn)}">所见转载页⚠</a>'
+                f'<span class="pb-warning">（注意：{esc(warn)}）</span>')
+    else:
+        copy = f'<a class="pb-copy" href="{url}">所见转载页</a>'
+    return f"{first}；{copy}"
 
 
 class Glue:

@@ -18,16 +18,18 @@ import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill as pm
 
 from planbook import __version__, charts, inputs, paths
 
 PARTS = tuple(range(1, 12))
-PAGES = ("data", "method")  # computed book pages other than the parts: notebooks/<name>.ipynb -> book/<name>.ipynb
+PAGES = ("intro", "data", "method")  # computed book pages besides the parts: notebooks/<name>.ipynb -> book/<name>.ipynb
 DEFAULT_AS_OF = 2025
 MAIN_LIBRARIES = ("pandas", "altair", "vl-convert-python", "papermill", "myst-nb", "jupyter-book", "frictionless")
 
@@ -253,6 +255,16 @@ def html_inputs_hash(root: Path) -> str:
 HTML_STAMP = ".planbook-html-inputs"
 
 
+def data_vintage(data_dir: Path) -> str:
+    """The latest publication date among the sources (YYYY-MM-DD): the date of the newest figure on file."""
+    return max(pd.read_csv(data_dir / "sources.csv", dtype=str, keep_default_na=False)["published"])
+
+
+def data_vintage_epoch(data_dir: Path) -> int:
+    """:func:`data_vintage` as seconds since 1970 (UTC): the page footer's date, the same for the same data."""
+    return int(datetime.strptime(data_vintage(data_dir), "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp())
+
+
 def build_book(root: Path | None = None, strict: bool = True, force: bool = False) -> tuple[Path, bool]:
     """Build _build/html with Jupyter Book; replace the previous HTML only if the build succeeds.
 
@@ -274,7 +286,7 @@ def build_book(root: Path | None = None, strict: bool = True, force: bool = Fals
     cmd = [str(exe), "build", str(root), "--path-output", str(nxt), "--builder", "html"]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
-    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1767225600"}
+    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": str(data_vintage_epoch(root / "data"))}
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         log = build_root / "build-error.log"

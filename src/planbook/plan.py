@@ -13,10 +13,18 @@ import pandas as pd
 
 from planbook import assess as A
 from planbook import fmt, inputs
-from planbook.chapter import Chapter
-from planbook.data import MAIN, Dataset
-from planbook.markup import Block, esc, status_badge, table
+from planbook import outlook as O
+from planbook.chapter import COMPARISONS, Chapter, anchor, undertaking_progress
+from planbook.data import CATEGORIES, GRADES, MAIN, UNDERTAKING, Dataset
+from planbook.markup import Block, cite, esc, grade_tag, status_badge, table
 from planbook.paths import DATA_DIR
+
+# Domains whose pages are the publishers' own (or state bodies'): how many figures a reader can follow there.
+OFFICIAL_DOMAINS = ("gov.cn", "tibet.cn", "xzxw.com", "chinatibetnews.com", "news.cn", "xinhuanet.com",
+                    "people.com.cn", "people.cn", "chinanews.com", "chinanews.com.cn", "ecns.cn", "cctv.com",
+                    "cctv.cn", "cnr.cn", "chinadaily.com.cn", "gmw.cn", "china.org.cn", "cri.cn", "ce.cn",
+                    "youth.cn", "jyb.cn", "chinawater.com.cn", "stats.gov.cn",
+                    "tibetol.cn", "ctibet.com")  # 中国藏学研究中心; 西藏人民广播电台
 
 STATUS_COLUMNS = [f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}" for st in A.STATUSES]
 
@@ -60,6 +68,114 @@ class Plan:
 
     def chapter(self, part: int) -> Chapter:
         return Chapter(self.ds, part, self.as_of_year, assessments=self.assessments)
+
+    # ---- the front page -----------------------------------------------------------------------------
+    @cached_property
+    def main(self) -> pd.DataFrame:
+        """The 25 main indicators with their assessment, category and the part that treats them."""
+        m = self.ds.group(MAIN)[["target_id", "name_zh", "series_id", "attribute", "target_year"]]
+        m = m.merge(self.ds.main_indicators[["target_id", "category", "part"]].rename(columns={"part": "home"}),
+                    on="target_id")
+        return m.merge(self.assessments.drop(columns=["series_id", "target_year", "part", "attribute", "group"]),
+                       on="target_id", how="left")
+
+    def verdict(self) -> Block:
+        """How the plan ended, in two sentences computed from the main indicators, with the counts glued."""
+        m = self.main
+        n = len(m)
+        met = m[m["final_2025"] == "met"]
+        missed = m[m["final_2025"] == "not_met"]
+        open_ = m[(m["final_2025"] == "unknown") & ~m["status"].isin(["insufficient_data", "not_assessable"])]
+        unknown = m[m["status"].isin(["insufficient_data", "not_assessable"]) | m["status"].isna()]
+        ahead = open_[open_["status"] == "achieved"]
+        behind = open_[open_["status"].isin(A.TRAJECTORY[1:])]
+        b = Block()
+        for k, v in {"v_n": n, "v_met": len(met), "v_missed": len(missed), "v_open": len(open_),
+                     "v_ahead": len(ahead), "v_on_track": int((open_["status"] == "on_track").sum()),
+                     "v_behind": len(behind), "v_unknown": len(unknown), "v_as_of": self.as_of_year}.items():
+            b.glue(k, v)
+        missed_names = "、".join(f"{r['name_zh']}（{self._gap_words(r)}）" for r in missed.to_dict("records"))
+        s1 = (f"截至 {self.as_of_year} 年的公开数据，“十四五”规划 {n} 项主要指标中，期末数字已公布的 "
+              f"{len(met) + len(missed)} 项：已完成 {len(met)} 项，未完成 {len(missed)} 项"
+              + (f"——{missed_names}" if len(missed) else "") + "。")
+        s2 = (f"期末数字尚未公布的 {len(open_)} 项中，已提前达到目标 {len(ahead)} 项，"
+              f"符合预期 {int((open_['status'] == 'on_track').sum())} 项，进度落后 {len(behind)} 项；"
+              f"另有 {len(unknown)} 项在规划期内缺少可用于评估的公开数字，无法判断。")
+        return b.html(f'<p class="pb-verdict">{esc(s1)}</p><p class="pb-verdict">{esc(s2)}</p>')
+
+    @staticmethod
+    def _gap_words(r: dict) -> str:
+        if r["method"] in ("mean_of_rates", "cagr_of_levels") and not fmt.missing(r["observed_rate"]):
+            return f"年均{fmt.number(round(r['observed_rate'], 2), '%')}，目标{fmt.number(r['required_rate'], '%')}"
+        if not fmt.missing(r["latest_value"]) and not fmt.missing(r["goal_value"]):
+            return f"{fmt.number(r['latest_value'])}，目标{fmt.number(r['goal_value'])}"
+        return "期末未达标"
+
+    def main_grid(self, prefix: str = "parts/") -> Block:
+        """The 25 main indicators as tiles grouped by the box's five categories: symbol, word, latest figure,
+        each linking to the chapter that discusses the indicator."""
+        groups = []
+        for cat in CATEGORIES:
+            tiles = []
+            for r in self.main[self.main["category"] == cat].to_dict("records"):
+                st = r["status"] if isinstance(r["status"], str) else "not_assessable"
+                label = r["status_zh"] if isinstance(r["status_zh"], str) else A.STATUS_ZH[st]
+                unit = self.ds.series_by_id.get(r["series_id"], {}).get("unit", "") if r["series_id"] else ""
+                if not fmt.missing(r["latest_year"]):
+                    latest = fmt.latest(r["latest_value"], unit, r["latest_qualifier"], r["latest_year"],
+                                        r["latest_year_inferred"])
+                    if r["method"] in ("mean_of_rates", "cagr_of_levels"):
+                        latest = f"年均{fmt.number(round(r['observed_rate'], 2), '%')}（至{int(r['latest_year'])}年）"
+                else:
+                    latest = "暂无公开数据"
+                href = f"{prefix}part{int(r['home']):02d}.html#{anchor(r['target_id'])}"
+                tiles.append(
+                    f'<li class="pb-tile pb-{st}"><a href="{href}">'
+                    f'<span class="pb-tile-status"><span aria-hidden="true">{A.STATUS_SYMBOL[st]}</span> '
+                    f"{esc(label)}</span>"
+                    f'<span class="pb-tile-name">{esc(r["name_zh"])}</span>'
+                    f'<span class="pb-tile-latest">{esc(latest)}</span></a></li>')
+            groups.append(f'<section class="pb-grid-group" aria-label="{cat}"><h3 class="pb-grid-title">{cat}</h3>'
+                          f'<ul class="pb-grid">{"".join(tiles)}</ul></section>')
+        return Block().html('<div class="pb-main-grid">' + "".join(groups) + "</div>")
+
+    def status_counts(self) -> Block:
+        """The main indicators by status and by final verdict, as two small tables."""
+        m = self.main
+        rows = [{"状态": status_badge(st), "项数": str(int((m["status"] == st).sum()))}
+                for st in A.STATUSES if (m["status"] == st).any()]
+        finals = [{"期末结论": A.FINAL_ZH[f], "项数": str(int((m["final_2025"] == f).sum()))}
+                  for f in ("met", "not_met", "unknown")]
+        return (Block().html(table(rows, ["状态", "项数"], caption="主要指标按状态"))
+                .html(table(finals, ["期末结论", "项数"], caption="主要指标按期末结论（“待定”为目标年数字未公布）")))
+
+    def outlook_line(self) -> Block:
+        """The 2035 convergence of incomes with the nation, in one sentence (glued figures)."""
+        b = Block()
+        bits = []
+        for c in O.outlook(self.ds, self.as_of_year):
+            if c.series_id not in ("urban_income", "rural_income") or c.share is None:
+                continue
+            b.glue(f"front_{c.series_id}_share", round(c.share, 1))
+            when = {"reached": "已达到全国水平", "meets_by_2035": f"按现有趋势于{c.meet_year}年追上",
+                    "meets_after_2035": f"按现有趋势要到{c.meet_year}年才追上",
+                    "never_on_trend": "按现有趋势追不上"}.get(c.status, "趋势依据不足")
+            bits.append(f"{c.label}{c.year}年为全国的{fmt.number(round(c.share, 1), '%')}，{when}")
+        line = "二〇三五年远景（城乡居民收入达到全国平均水平）：" + "；".join(bits) + "。"
+        return b.html(f'<p class="pb-verdict">{esc(line)}</p>')
+
+    def unknowns(self) -> Block:
+        """What is not known, said as plainly as what is."""
+        m = self.main
+        none = m[m["status"].isin(["insufficient_data", "not_assessable"]) | m["status"].isna()]
+        stale = m[~m.index.isin(none.index) & (m["latest_year"] < self.as_of_year)]
+        names = "、".join(esc(n) for n in none["name_zh"])
+        old = "、".join(f"{esc(r['name_zh'])}（{int(r['latest_year'])}年）" for r in stale.to_dict("records"))
+        text = (f"<p>尚不知道的：{len(none)} 项主要指标在规划期内没有可用于评估的公开数字——{names}。"
+                + (f"另有 {len(stale)} 项的最新数字早于{self.as_of_year}年：{old}。" if len(stale) else "")
+                + "本书所用的存档中没有2024、2025年的统计公报；这些数字公布后，用 <code>planbook ingest</code> "
+                  "录入即可重算全书。</p>")
+        return Block().glue("v_stale", len(stale)).html(text)
 
     # ---- the evaluation (part 11) -------------------------------------------------------------------
     def evaluation_by_part(self) -> Block:
@@ -140,11 +256,23 @@ class Plan:
     def coverage_summary(self) -> Block:
         return self.coverage()[1]
 
-    def coverage_matrix(self, years: range = range(2015, 2026)) -> Block:
-        """Targets × years: which years have a published figure for the target's series."""
+    def coverage_matrix(self, years: range = range(2020, 2026), folder: str = "downloads") -> Block:
+        """Targets × years: which years have a published figure for the target's series.  The page shows the
+        plan period; the CSV download holds every year from 2015 and the series ids."""
         rows, b = self.coverage(years)
-        return b.html(table(rows, ["编号", "目标", "指标"] + [str(y) for y in years],
-                            caption="数据覆盖矩阵：● 有公开数据，· 暂无数据", cls="pb-table pb-coverage"))
+        full, _ = self.coverage(range(2015, 2026))
+        out = Path(folder)
+        out.mkdir(exist_ok=True)
+        df = pd.DataFrame([{k: (v if "<" not in v else ("1" if "pb-have" in v else "0")) for k, v in r.items()}
+                           for r in full])
+        tmp = out / "coverage.csv.tmp"
+        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        tmp.replace(out / "coverage.csv")
+        shown = [{"目标": f'{r["目标"]}<br><span class="pb-id">{r["编号"]}</span>',
+                  **{str(y): r[str(y)] for y in years}} for r in rows]
+        return (b.html(table(shown, ["目标"] + [str(y) for y in years],
+                             caption="数据覆盖矩阵：● 有公开数据，· 暂无数据", cls="pb-table pb-coverage"))
+                .md(f"{{download}}`下载完整覆盖矩阵（CSV，2015—2025年，含指标编号）<{folder}/coverage.csv>`"))
 
     def targets_without_data(self) -> Block:
         obs = self.ds.observations
@@ -155,15 +283,78 @@ class Plan:
         return Block().glue("n_without_data", int(len(miss))).html(
             table(rows, ["编号", "目标", "篇", "指标"], caption="基期之后暂无公开数据的量化目标"))
 
+    def grades(self) -> Block:
+        """Observations by evidence grade, with the scale; and how many a reader can follow on an official page."""
+        obs = self.ds.observations
+        src = self.ds.sources.set_index("source_id")
+        b = Block()
+        rows = []
+        for g, meaning in GRADES.items():
+            n = int((obs["grade"] == g).sum())
+            b.glue(f"n_grade_{g}", n)
+            rows.append({"等级": grade_tag(g), "含义": esc(meaning), "观测值": str(n),
+                         "占比": esc(fmt.number(round(100 * n / len(obs), 1), "%")) if len(obs) else "—"})
+        first = [src.at[s, "original_url"] or src.at[s, "url"] for s in obs["source_id"]]
+        official = sum(1 for u in first if _official(u))
+        b.glue("n_official_first", official).glue("share_official_first", round(100 * official / len(obs), 1))
+        b.glue("n_original_url", int((self.ds.sources["original_url"] != "").sum()))
+        b.glue("n_url_warning", int((self.ds.sources["url_warning"] != "").sum()))
+        return b.html(table(rows, ["等级", "含义", "观测值", "占比"], caption="观测值按证据等级"))
+
+    def conflicts(self) -> Block:
+        """The known conflicts between sources or vintages, and how the data resolve them."""
+        rows = []
+        for c in self.ds.conflicts.to_dict("records"):
+            rows.append({"问题": f"{esc(c['title_zh'])}<br><span class=\"pb-id\">{esc(c['series_id'])}，"
+                                 f"{int(c['year'])}年</span>",
+                         "处理": esc(c["resolution"]), "说明": esc(c["explanation"]),
+                         "依据": cite(self.ds.sources_by_id.get(c["source_id"], {}))})
+        return Block().glue("n_conflicts", len(rows)).html(
+            table(rows, ["问题", "处理", "说明", "依据"], caption="已知冲突与处理", cls="pb-table pb-conflicts"))
+
+    def milestone_coverage(self) -> Block:
+        """Undertakings with dated evidence, by part and by kind, with the comparison against the plan's ask."""
+        t = self.ds.group(UNDERTAKING)
+        ms = self.ds.milestones
+        ms = ms[ms["date"].str[:4].astype(int) <= self.as_of_year]
+        verdicts = {}
+        for r in t.to_dict("records"):
+            verdicts[r["target_id"]] = undertaking_progress(ms[ms["target_id"] == r["target_id"]],
+                                                            r["goal_status"])[1]
+        t = t.assign(对照=t["target_id"].map(verdicts))
+
+        def row(label: str, sub: pd.DataFrame) -> dict:
+            n, have = len(sub), int((sub["对照"] != "暂无证据").sum())
+            out = {"": label, "工程数": str(n), "有证据": str(have),
+                   "覆盖率": esc(fmt.number(round(100 * have / n), "%")) if n else "—"}
+            out.update({c: str(int((sub["对照"] == c).sum())) for c in COMPARISONS[:3]})
+            return out
+        by_part = [row(f"第{fmt.zh_number(p)}篇", t[t["part"] == p]) for p in sorted(t["part"].unique())]
+        by_part.append(row("合计", t))
+        kinds = t.groupby("project_type").size().sort_values(ascending=False).index
+        by_kind = [row(k, t[t["project_type"] == k]) for k in kinds]
+        cols = ["", "工程数", "有证据", "覆盖率", *COMPARISONS[:3]]
+        b = Block().glue("n_undertakings", len(t)).glue("n_undertakings_evidence", int((t["对照"] != "暂无证据").sum()))
+        for c in COMPARISONS:
+            b.glue(f"n_undertakings_{COMPARISONS.index(c)}", int((t["对照"] == c).sum()))
+        return (b.html(table([{**r, "篇": r.pop("")} for r in by_part], ["篇", *cols[1:]],
+                             caption="具名工程的进展证据：按篇"))
+                .html(table([{**r, "类别": r.pop("")} for r in by_kind], ["类别", *cols[1:]],
+                            caption="具名工程的进展证据：按工程类别")))
+
     def sources_overview(self) -> Block:
         src, obs = self.ds.sources, self.ds.observations
         b = Block().glue("n_sources", int(len(src))).glue("n_observations", int(len(obs)))
         b.glue("n_reprints", int((src["original"] == "转载").sum()))
         b.glue("n_year_inferred", int(obs["year_inferred"].sum()))
         b.glue("n_qualified", int((obs["qualifier"] != "").sum()))
-        rows = [{"编号": esc(s["source_id"]), "标题": f'<a href="{esc(s["url"])}">{esc(s["title"])}</a>',
-                 "发布者": esc(s["publisher"]), "日期": esc(s["published"]), "类型": esc(s["kind"]),
-                 "原文/转载": esc(s["original"]) + (f"（{esc(s['original_publisher'])}）" if s["original_publisher"]
-                                                  else "")}
-                for s in src.sort_values(["published", "source_id"]).to_dict("records")]
-        return b.html(table(rows, ["编号", "标题", "发布者", "日期", "类型", "原文/转载"], caption="全部数据来源"))
+        rows = [{"编号": esc(s["source_id"]), "来源（原发布者、标题、日期）": cite(s), "等级": grade_tag(s["grade"]),
+                 "类型": esc(s["kind"])} for s in src.sort_values(["published", "source_id"]).to_dict("records")]
+        return b.html(table(rows, ["编号", "来源（原发布者、标题、日期）", "等级", "类型"],
+                            caption="全部数据来源（先列原发布者与原文链接，所见转载页列后）",
+                            cls="pb-table pb-sources"))
+
+
+def _official(url: str) -> bool:
+    host = url.split("//", 1)[-1].split("/", 1)[0].split(":")[0].lower()
+    return any(host == d or host.endswith("." + d) for d in OFFICIAL_DOMAINS)
