@@ -1,13 +1,16 @@
 # planbook — two commands do everything on a fresh clone:
 #   make book   build the whole book from the bundled data into _build/html
 #   make test   install what the tests need and run all of them
+# and for analysts:
+#   make lab    install JupyterLab (pinned) and open the explorer notebook
 VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
 AS_OF   ?= 2025
 
-.PHONY: book test install system-deps html check clean
+.PHONY: book test install system-deps html check clean lab lab-install
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +20,18 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(LAB_STAMP): $(STAMP) requirements-lab.txt
+	$(PY) -m pip install --quiet -r requirements-lab.txt
+	touch $(LAB_STAMP)
+
+## JupyterLab, the `lab` extra, with the exact pins of requirements-lab.txt.
+lab-install: $(LAB_STAMP)
+
+## Open the analysts' explorer in JupyterLab (charts are drawn locally: no network needed). Not run by CI.
+## LAB_ARGS passes options to jupyter lab (e.g. LAB_ARGS=--no-browser); as root (containers) it adds --allow-root.
+lab: lab-install
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = "0" ] && echo --allow-root) $(LAB_ARGS) notebooks/explorer.ipynb
 
 ## Validate data/, execute the 11 part notebooks (and the data and method pages) into book/, build _build/html.
 book: install

@@ -1,6 +1,10 @@
 """The analysts' explorer: widgets driven programmatically, the what-if computation, the notebook."""
 
 import ast
+import html as htmlmod
+import re
+import tomllib
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import altair as alt
@@ -165,12 +169,58 @@ def test_real_rate_what_if_meets_target_exactly(ex, ds):
     assert "假设分析" in ex.what_if_html
 
 
-def test_explorer_does_not_use_the_offline_renderer():
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def chart_titles(ex) -> list[str]:
+    """The hover texts of the chart's marks, read from the chart output the explorer shows."""
+    markup = ex.output.outputs[0]["data"]["text/html"]
+    assert markup == f'<div class="pb-chart">{ex.chart_svg}</div>'
+    root = ET.fromstring(ex.chart_svg)
+    assert root.tag == f"{SVG}svg"
+    return [t.text for t in root.iter(f"{SVG}title")]
+
+
+def test_chart_is_an_svg_of_the_shown_figures(ex, ds):
+    ex.target.value = "m07"
+    ex.years.value = (2021, 2024)
+    o = ds.observed("urban_income", 2024)
+    o = o[o["year"] >= 2021]
+    points = [t for t in chart_titles(ex) if "来源: " in t]  # one per observed figure
+    assert [int(t.split("\n")[0].removeprefix("年份: ")) for t in points] == list(o["year"])
+    for text, (_, row) in zip(points, o.iterrows(), strict=True):
+        src = ds.sources_by_id[row["source_id"]]
+        value = f"{float(row['value']):,.2f}".rstrip("0").rstrip(".")  # the tooltip's format ",.2~f"
+        assert f"\n数值: {value}\n" in text
+        assert src["publisher"] in text and src["title"] in text  # a source title may hold "; "
+    assert any(t.startswith("年份: 2022\n数据状态: 暂无数据") for t in chart_titles(ex))  # the missing-year mark
+    assert any("2025年目标" in t for t in chart_titles(ex))
+    # nothing in the chart loads or runs anything
+    assert "<script" not in ex.chart_svg
+    assert re.findall(r"https?://[^\s\"']+", ex.chart_svg) == ["http://www.w3.org/2000/svg"]
+    assert ex.output.outputs[0]["data"]["text/plain"] == f"<图表：{ex.chart.description}>"
+
+
+def test_chart_follows_every_control(ex):
+    ex.target.value = "m07"
+    first = ex.chart_svg
+    ex.years.value = (2024, 2025)
+    assert ex.chart_svg != first and ex.chart_svg == E.chart_svg(ex.chart)
+    assert {t.split("\n")[0] for t in chart_titles(ex) if "来源: " in t} == {"年份: 2024", "年份: 2025"}
+    ex.part.value = 4
+    assert ex.state["target_id"] == ex.target.value and ex.target.value.startswith("p04_")
+    name = ex.ds.targets.set_index("target_id").loc[ex.target.value, "name_zh"]
+    assert ex.chart_svg == E.chart_svg(ex.chart) and ex.chart.description.startswith(name)
+    ex.part.value = 11  # no target with a series: no chart
+    assert ex.chart is None and ex.chart_svg == "" and len(ex.output.outputs) == 0
+
+
+def test_explorer_leaves_altairs_renderer_alone():
     before = alt.renderers.active
     try:
         charts.enable()
         Explorer(paths.DATA_DIR)
-        assert alt.renderers.active == "default"
+        assert alt.renderers.active == "planbook"
     finally:
         alt.renderers.enable(before)
 
@@ -203,8 +253,47 @@ def test_notebook_is_a_clean_template():
     assert "charts.enable" not in "".join(c.source for c in nb.cells)
 
 
-def test_notebook_executes_headless(tmp_path):
-    import papermill as pm
+def strings(node):
+    """Every string in a JSON-like structure (an output, a widget's state)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from strings(v)
+
+
+# What a page needs the network for: a script or style from a CDN, a module import, a remote font or image.
+NETWORK_LOADS = re.compile(
+    r"cdn\.jsdelivr|https?://cdn|unpkg\.com|esm\.sh|cdnjs|googleapis|require\.config|<script\b|<link\b|<iframe\b"
+    r"|<img\b|@import|url\(\s*['\"]?https?:|\b(?:src|srcset|data)\s*=\s*['\"]?https?:|import\s*\(?\s*['\"]https?:",
+    re.I)
+ANCHOR = re.compile(r'<a href="([^"]*)"[^>]*>[^<]*</a>')
+NAMESPACE = re.compile(r'xmlns(?::\w+)?="http://www\.w3\.org/[^"]*"')
+
+
+def network_references(text: str, cited: set[str]) -> list[str]:
+    """What in ``text`` refers to the network, apart from links to cited sources and XML namespaces."""
+    found = [m.group(0) for m in NETWORK_LOADS.finditer(text)]
+    rest = NAMESPACE.sub("", ANCHOR.sub(lambda m: "" if htmlmod.unescape(m.group(1)) in cited else m.group(0), text))
+    return found + re.findall(r"https?://\S+", rest)
+
+
+def test_network_reference_scan_catches_cdn_scripts():
+    cited = {"https://example.org/a?x=1&y=2"}
+    assert network_references('<a href="https://example.org/a?x=1&amp;y=2" target="_blank">x</a>', cited) == []
+    for bad in ('<script src="https://cdn.jsdelivr.net/npm/vega@6"></script>',
+                'import vegaEmbed from "https://esm.sh/vega-embed@7";',
+                "requirejs.config({paths: {vega: 'https://cdn.jsdelivr.net/npm/vega@6?noext'}});",
+                '<img src="http://example.org/chart.png">', '<a href="https://unknown.example/">x</a>',
+                "@import url('https://fonts.googleapis.com/css');"):
+        assert network_references(bad, cited), bad
+
+
+def test_notebook_executes_headless_and_loads_nothing_from_the_network(tmp_path, ds):
+    import papermill as pm  # slow to import; only this test needs it
 
     out = tmp_path / "explorer.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), kernel_name="python3",
@@ -214,6 +303,14 @@ def test_notebook_executes_headless(tmp_path):
     assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
     shown = code[-1]["outputs"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in shown)
+    # Every output, and the state of every widget (the Output areas hold the chart and the tables).
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    texts = [s for c in code for o in c.get("outputs", []) for s in strings(o)] + list(strings(state))
+    cited = set(ds.sources["url"])
+    assert not [r for t in texts for r in network_references(t, cited)]
+    # the scan saw the chart and the linked sources
+    assert any("<svg" in t and "<title>" in t for t in texts)
+    assert any(ANCHOR.search(t) for t in texts)
 
 
 def test_inferred_years_are_marked(ex, ds):
@@ -224,3 +321,29 @@ def test_inferred_years_are_marked(ex, ds):
     assert ex.state["latest_year"] == int(row["year"])
     assert f"<td>{int(row['year'])}（推断）</td>" in ex.html
     assert "年份系据发布时间推断" in ex.html
+
+
+def test_make_lab_installs_pinned_jupyterlab_and_is_documented():
+    root = paths.REPO_ROOT
+    section = (root / "README.md").read_text(encoding="utf-8").split("### Open the explorer")[1].split("\n### ")[0]
+    assert "make lab" in section and "offline" in section
+    make = (root / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^lab: lab-install$", make, re.M)
+    assert re.search(r"^\t\$\(PY\) -m pip install --quiet -r requirements-lab\.txt$", make, re.M)
+    assert "jupyter lab" in make and "notebooks/explorer.ipynb" in make
+
+    def pins(name):
+        lines = (root / name).read_text(encoding="utf-8").splitlines()
+        out = {}
+        for line in lines:
+            if line and not line.startswith(("#", "-c ")):
+                assert re.fullmatch(r"[A-Za-z0-9_.-]+==\d[^=\s]*", line), line  # exact pins only
+                pkg, version = line.split("==")
+                out[pkg.lower().replace("_", "-")] = version
+        return out
+
+    lab, main = pins("requirements-lab.txt"), pins("requirements.txt")
+    assert "-c requirements.txt" in (root / "requirements-lab.txt").read_text(encoding="utf-8")
+    assert not set(lab) & set(main)  # the shared packages keep the main pins
+    extra = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert extra["lab"] == [f"jupyterlab=={lab['jupyterlab']}"] and lab["jupyterlab"].startswith("4.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from planbook import paths
+from planbook.progress import phase, steps
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Build and check the book tracking Tibet's 14th Five-Year Plan.")
@@ -18,9 +19,13 @@ console = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="folder holding the data package")]
 AsOf = Annotated[int, typer.Option("--as-of", min=2021, max=2035, help="use only figures for years up to this one")]
-Parts = Annotated[Optional[list[int]], typer.Option("--part", "-p", min=1, max=11, help="part (篇) number; repeat for several; default: all")]
+Parts = Annotated[list[int] | None, typer.Option("--part", "-p", min=1, max=11,
+                                                  help="part (篇) number; repeat for several; default: all")]
 Force = Annotated[bool, typer.Option("--force", help="execute every notebook, even those whose inputs did not change")]
-Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="notebooks executed at once (default: number of cores)")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                         help="notebooks executed at once (default: number of cores)")]
+SkipRun = Annotated[bool, typer.Option("--skip-run", help="only rebuild the HTML from book/")]
+CsvOut = Annotated[Path | None, typer.Option("--csv", help="write the table to this CSV file")]
 
 
 def _check(data_dir: Path, cache: bool = False) -> None:
@@ -53,8 +58,6 @@ def check(data_dir: DataDir = paths.DATA_DIR) -> None:
 
 
 def _run(parts, as_of: int, jobs: int | None, force: bool = False) -> None:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from planbook.pipeline import RunError, jobs_for, run, staleness
 
     todo = []
@@ -66,20 +69,13 @@ def _run(parts, as_of: int, jobs: int | None, force: bool = False) -> None:
     if not todo:
         console.print("[green]✓ every notebook in book/ is up to date; nothing to execute[/green]")
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task(f"executing {len(todo)} notebook(s)", total=len(todo))
-
-        def report(job, error):
-            mark = "[red]✗[/red]" if error else "[green]✓[/green]"
-            progress.console.print(f"  {mark} {job.name}")
-            progress.advance(task)
-
+    with steps(len(todo), f"executing {len(todo)} notebook(s)", console) as advance:
         try:
-            run(todo, n_jobs=jobs, progress=report)
+            run(todo, n_jobs=jobs, progress=lambda job, error: advance(job.name, ok=not error),
+                started=lambda job: advance.start(job.name))
         except RunError as exc:
             console.print(f"[red]✗ {exc}[/red]", markup=True, highlight=False)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
 
 
 @app.command("run")
@@ -92,7 +88,7 @@ def run_cmd(part: Parts = None, as_of: AsOf = 2025, jobs: Jobs = None, force: Fo
 
 
 @app.command()
-def build(as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False, skip_run: Annotated[bool, typer.Option("--skip-run", help="only rebuild the HTML from book/")] = False) -> None:
+def build(as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False, skip_run: SkipRun = False) -> None:
     """Validate, execute every notebook, and build the static book into _build/html."""
     from planbook.pipeline import RunError, build_book
 
@@ -100,12 +96,12 @@ def build(as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False, skip_run:
     t = time.perf_counter()
     if not skip_run:
         _run(None, as_of, jobs, force)
-    with console.status("building the book with Jupyter Book …"):
+    with phase("building the HTML with Jupyter Book", console):
         try:
             html, rebuilt = build_book(force=force)
         except RunError as exc:
             console.print(f"[red]✗ {exc}[/red]", highlight=False)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
     if not rebuilt:
         console.print("[green]✓ the HTML is up to date with book/; nothing to build[/green]")
     console.print(f"[green]✓ book ready in {time.perf_counter() - t:.1f} s[/green]")
@@ -113,7 +109,7 @@ def build(as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False, skip_run:
 
 
 @app.command()
-def assess(as_of: AsOf = 2025, csv: Annotated[Optional[Path], typer.Option("--csv", help="write the table to this CSV file")] = None,
+def assess(as_of: AsOf = 2025, csv: CsvOut = None,
            data_dir: DataDir = paths.DATA_DIR) -> None:
     """One verdict per target with a series, from the figures published up to --as-of."""
     from planbook.assess import assess_all
@@ -123,7 +119,7 @@ def assess(as_of: AsOf = 2025, csv: Annotated[Optional[Path], typer.Option("--cs
         ds = load(data_dir)
     except DataError as exc:
         console.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     df = assess_all(ds, as_of)
     if csv:
         tmp = csv.with_name(csv.name + ".tmp")
@@ -139,13 +135,17 @@ def verify(part: Parts = None, jobs: Jobs = None) -> None:
     """Re-execute the published notebooks in book/ and compare every figure; report stale parts."""
     from rich.table import Table
 
-    from planbook.verify import verify as run_verify
+    from planbook.verify import plan, reexecute
 
     t = time.perf_counter()
-    with console.status("re-executing the published notebooks …"):
-        report = run_verify(paths.REPO_ROOT, part, jobs,
-                            progress=lambda job, n, bad: console.print(
-                                f"  {'[red]✗' if bad else '[green]✓'}[/] {job.name}: {n} figures, {bad} mismatch(es)"))
+    report, runnable = plan(paths.REPO_ROOT, part)
+
+    def finished(job, n, bad, error):
+        advance(job.name, ok=not (bad or error), detail=error or f"{n} figures, {bad} mismatch(es)")
+
+    with steps(len(runnable), f"re-executing {len(runnable)} published notebook(s)", console) as advance:
+        reexecute(report, runnable, paths.REPO_ROOT, jobs, progress=finished,
+                  started=lambda job: advance.start(job.name))
     for e in report.errors:
         console.print(f"[red]✗ {e}[/red]", highlight=False)
     if report.mismatches:
@@ -159,10 +159,13 @@ def verify(part: Parts = None, jobs: Jobs = None) -> None:
             console.print(f"  - {name}: {'; '.join(why)}", highlight=False)
         names = sorted(n for n in report.stale if n.startswith("part"))
         refresh = " ".join(f"--part {int(n[4:])}" for n in names)
-        console.print(f"  refresh with: planbook run {refresh}".rstrip() + (" (and planbook run for the data/method pages)" if any(not n.startswith("part") for n in report.stale) else ""))
+        pages = any(not n.startswith("part") for n in report.stale)
+        console.print(f"  refresh with: planbook run {refresh}".rstrip()
+                      + (" (and planbook run for the data/method pages)" if pages else ""))
     dt = time.perf_counter() - t
     if report.ok:
-        console.print(f"[green]✓ all {report.checked} figures in {report.notebooks} notebooks reproduce ({dt:.0f} s)[/green]")
+        console.print(f"[green]✓ all {report.checked} figures in {report.notebooks} notebooks reproduce "
+                      f"({dt:.0f} s)[/green]")
     else:
         console.print(f"[red]✗ {len(report.mismatches)} of {report.checked} figures do not reproduce; "
                       f"{len(report.stale)} notebook(s) stale; {len(report.errors)} error(s) ({dt:.0f} s)[/red]")
@@ -204,9 +207,11 @@ def _ingest_line(d: dict, applied: bool, release_source: str) -> str:
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="saved text or HTML copy of a 统计公报, statistics release or press report")],
-    year: Annotated[Optional[int], typer.Option("--year", min=2015, max=2035, help="year the figures refer to (default: read from the text)")] = None,
+    file: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, readable=True,
+        help="saved text or HTML copy of a 统计公报, statistics release or press report")],
+    year: Annotated[int | None, typer.Option("--year", min=2015, max=2035,
+                                             help="year the figures refer to (default: read from the text)")] = None,
     do_apply: Annotated[bool, typer.Option(
         "--apply", help="write the new figures and their source into the data folder")] = False,
     replace: Annotated[bool, typer.Option(
@@ -215,14 +220,21 @@ def ingest(
     accept_implausible: Annotated[bool, typer.Option(
         "--accept-implausible", help="with --apply: also write figures flagged as implausible "
                                      "against their neighbouring years")] = False,
-    source_url: Annotated[Optional[str], typer.Option("--source-url", help="address of the page the text was saved from (needed with --apply)")] = None,
-    source_title: Annotated[Optional[str], typer.Option("--source-title", help="title of the page (needed with --apply)")] = None,
-    publisher: Annotated[Optional[str], typer.Option("--publisher", help="who published the page (needed with --apply)")] = None,
-    published: Annotated[Optional[str], typer.Option("--published", help="publication date, YYYY-MM-DD (needed with --apply)")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="统计公报 / 统计发布 / 政府工作报告 / 新闻发布会 / 规划纲要 / 白皮书 / 媒体报道")] = "统计公报",
+    source_url: Annotated[str | None, typer.Option(
+        "--source-url", help="address of the page the text was saved from (needed with --apply)")] = None,
+    source_title: Annotated[str | None, typer.Option("--source-title",
+                                                     help="title of the page (needed with --apply)")] = None,
+    publisher: Annotated[str | None, typer.Option("--publisher",
+                                                  help="who published the page (needed with --apply)")] = None,
+    published: Annotated[str | None, typer.Option("--published",
+                                                  help="publication date, YYYY-MM-DD (needed with --apply)")] = None,
+    kind: Annotated[str, typer.Option(
+        "--kind", help="统计公报 / 统计发布 / 政府工作报告 / 新闻发布会 / 规划纲要 / 白皮书 / 媒体报道")] = "统计公报",
     original: Annotated[str, typer.Option("--original", help="原文 or 转载")] = "原文",
-    original_publisher: Annotated[Optional[str], typer.Option("--original-publisher", help="for a reprint: who it credits")] = None,
-    source_id: Annotated[Optional[str], typer.Option("--source-id", help="source id (default: derived from the URL)")] = None,
+    original_publisher: Annotated[str | None, typer.Option("--original-publisher",
+                                                           help="for a reprint: who it credits")] = None,
+    source_id: Annotated[str | None, typer.Option("--source-id",
+                                                  help="source id (default: derived from the URL)")] = None,
     data_dir: DataDir = paths.DATA_DIR,
 ) -> None:
     """Propose observation rows from a saved communiqué or release; write the new ones with --apply.
@@ -260,10 +272,10 @@ def ingest(
         ds = load(data_dir)
     except IngestError as exc:
         console.print(f"[red]✗ {file}: {exc}[/red]", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except DataError as exc:
         console.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
     geo = ex.geography
     console.print(f"{file.name}: figures of {geo.place or 'the region'} ({geo.scope}): {geo.reason}",
@@ -291,7 +303,8 @@ def ingest(
     if not do_apply:
         for d in proposed:
             console.print(f"  {_ingest_line(d, False, 'this release')}", markup=False, highlight=False)
-        console.print("nothing written; add --apply --source-url … --source-title … --publisher … --published … to write")
+        console.print("nothing written; add --apply --source-url … --source-title … --publisher … --published … "
+                      "to write")
         return
     source = {"url": source_url, "title": source_title, "publisher": publisher, "published": published,
               "kind": kind, "original": original, "original_publisher": original_publisher or "",
@@ -301,7 +314,7 @@ def ingest(
     except DataError as exc:
         console.print("[red]✗ the result would not validate; nothing was written.[/red]")
         console.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     try:
         sid = source_id or source_id_from_url(source_url)
     except ValueError:

@@ -1,8 +1,10 @@
 """A live explorer for analysts: pick a part, a target and a range of years; see chart, figures and verdict.
 
-Built on ipywidgets for use in JupyterLab (``notebooks/explorer.ipynb``).  Unlike the book's notebooks
-it does not switch Altair to the book's offline renderer (:func:`planbook.charts.enable`): charts are
-shown with Altair's default renderer.
+Built on ipywidgets for use in JupyterLab (``notebooks/explorer.ipynb``, opened by ``make lab``).
+Charts render offline: each one is drawn by vl-convert into a static SVG (:func:`chart_svg`)
+shown in an Output widget, so nothing is loaded from a network and no script runs; a mark's tooltip is
+kept as the SVG's hover text.  The interactivity is in the widgets, whose callbacks recompute the
+chart, the table and the assessment in Python.  Altair's renderer settings are left alone.
 
 Everything shown is also kept on the object, so tests (and scripts) can drive the widgets and read
 what they display::
@@ -11,11 +13,12 @@ what they display::
     ex.part.value = 4
     ex.target.value = "p04_039"
     ex.years.value = (2020, 2023)
-    ex.state["status_zh"], ex.html
+    ex.state["status_zh"], ex.html, ex.chart_svg
 
 What the explorer shows for the selected target and years ``(lo, hi)``:
 
-* the chart of :func:`planbook.charts.target_chart`, given the observations from ``lo`` to ``hi``;
+* the chart of :func:`planbook.charts.target_chart`, given the observations from ``lo`` to ``hi``,
+  as an SVG;
 * a table of those observations with their sources (title, publisher, date, URL);
 * the assessment of :mod:`planbook.assess` from the figures published for years up to ``hi``
   (capped at the target year, as in :func:`planbook.assess.assess_all`);
@@ -28,11 +31,14 @@ The assessment is :func:`planbook.assess.assess`, the function the book's chapte
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import altair as alt
 import ipywidgets as widgets
 import pandas as pd
+import vl_convert
 from IPython.display import HTML
 
 from planbook import assess as A
@@ -43,6 +49,7 @@ from planbook.paths import DATA_DIR
 
 YEAR_MIN, YEAR_MAX = 2015, 2025
 DEFAULT_YEARS = (2020, 2025)
+CHART_WIDTH = 560  # pixels of the SVG drawing area; the SVG scales down to a narrower output area
 
 # A little CSS so the tables and the status badge read well inside JupyterLab (the book has its own).
 _STYLE = (
@@ -51,18 +58,21 @@ _STYLE = (
     ".pb-explorer th,.pb-explorer td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
     ".pb-explorer caption{text-align:left;font-weight:bold;padding:4px 0}"
     ".pb-explorer .pb-status{border:2px solid;border-radius:4px;padding:0 4px;white-space:nowrap}"
+    ".pb-chart svg{display:block}"
     "</style>"
 )
 
 
 # ---- pure helpers -----------------------------------------------------------------------------
 def _display_data(obj) -> dict:
-    """One output of an Output widget, from an object with ``_repr_mimebundle_`` or ``_repr_html_``.
+    """One output of an Output widget, from a mime bundle or an object with ``_repr_mimebundle_`` or ``_repr_html_``.
 
     Building the bundle here (instead of ``Output.append_display_data``) needs no IPython shell, so
     the explorer renders the same way in a kernel and in a plain Python process (tests).
     """
-    if hasattr(obj, "_repr_mimebundle_"):
+    if isinstance(obj, dict):
+        data, meta = obj, {}
+    elif hasattr(obj, "_repr_mimebundle_"):
         r = obj._repr_mimebundle_()
         data, meta = r if isinstance(r, tuple) else (r, {})
     else:
@@ -72,6 +82,52 @@ def _display_data(obj) -> dict:
     return {"output_type": "display_data", "data": data, "metadata": dict(meta or {})}
 
 
+SVG_NS = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+# Marks whose aria label names one data point (a line mark's label names only its first point).
+_POINT_ROLES = {"point", "bar", "circle", "square", "tick", "rule", "text mark", "symbol", "rect"}
+
+
+def chart_svg(chart: alt.TopLevelMixin, width: int = CHART_WIDTH) -> str:
+    """The chart as a standalone SVG drawn by vl-convert in the book's theme: nothing in it loads or runs.
+
+    ``width`` replaces a ``"container"`` width (an SVG has no container).  Vega writes the tooltip
+    fields of each mark into its ``aria-label``; they become the mark's SVG ``<title>``, which browsers
+    show on hover.  The drawing scales down to a narrower output area.
+    """
+    spec = chart.to_dict()
+    if spec.get("width") == "container":
+        spec["width"] = width
+    spec["config"] = {**charts.theme()["config"], **spec.get("config", {})}
+    # Vega joins "name: value" pairs with "; ", which a value (a source's title) may contain too.
+    names = sorted(_field_names(spec), key=len, reverse=True)
+    pair = re.compile("; (?=(?:" + "|".join(map(re.escape, names)) + "): )") if names else re.compile("; ")
+    root = ET.fromstring(vl_convert.vegalite_to_svg(spec))
+    for el in root.iter():
+        label = el.get("aria-label")
+        if not label or el.get("role") != "graphics-symbol" or el.get("aria-roledescription") not in _POINT_ROLES:
+            continue
+        title = ET.Element(f"{{{SVG_NS}}}title")
+        title.text = "\n".join(f for f in pair.split(label) if f.partition(": ")[2].strip())
+        title.tail, el.text = el.text, None
+        el.insert(0, title)
+    root.set("style", "max-width:100%;height:auto")
+    return ET.tostring(root, encoding="unicode")
+
+
+def _field_names(spec) -> set[str]:
+    """Every field name and title in a spec: the names Vega puts in its marks' aria labels."""
+    if isinstance(spec, dict):
+        out = {v for k, v in spec.items() if k in ("field", "title") and isinstance(v, str) and v}
+        for v in spec.values():
+            out |= _field_names(v)
+        return out
+    if isinstance(spec, list):
+        return set().union(*(_field_names(v) for v in spec))
+    return set()
+
+
 # ---- the explorer -----------------------------------------------------------------------------
 class Explorer:
     """Widgets to explore one target at a time: chart, figures with sources, assessment, what-if.
@@ -79,20 +135,19 @@ class Explorer:
     Attributes that tests and scripts use: ``part``, ``target``, ``years`` (the controls),
     ``output`` and ``what_if`` (Output areas), ``state`` (what is shown, as a dict), ``html`` (the
     last rendered HTML of the table and assessment), ``what_if_html``, ``chart`` (the last Altair
-    chart) and ``widget`` (the VBox to display).
+    chart), ``chart_svg`` (its drawing, the first output of ``output``) and ``widget`` (the VBox to
+    display).
     """
 
     def __init__(self, data_dir: str | Path | None = None, as_of_year: int = 2025):
         self.as_of_year = int(as_of_year)
         self.ds: Dataset = load(Path(data_dir) if data_dir else DATA_DIR, validate_first=False)
-        # The book's offline renderer only works inside the built book; JupyterLab needs Altair's own.
-        if alt.renderers.active == "planbook":
-            alt.renderers.enable("default")
 
         self.state: dict = {}
         self.html: str = ""
         self.what_if_html: str = ""
         self.chart: alt.TopLevelMixin | None = None
+        self.chart_svg: str = ""
         self._busy = False
 
         wide = {"description_width": "initial"}
@@ -158,6 +213,7 @@ class Explorer:
         lo, hi = self._range()
         if tid is None:
             self.chart = None
+            self.chart_svg = ""
             self.state = {"target_id": None, "part": self.part.value, "years": (lo, hi), "status": None,
                           "status_zh": None, "latest_year": None, "latest_value": None, "needed_value": None,
                           "n_observations": 0, "sources": []}
@@ -178,6 +234,7 @@ class Explorer:
         need = a.needed_value
 
         self.chart = self._chart(t, series, shown, sources, row, lo, hi)
+        self.chart_svg = chart_svg(self.chart, CHART_WIDTH)
         self.html = self._html(t, series, a, shown, sources, lo, hi)
         self.what_if_html = self._what_if(t, series, a, need)
         self.state = {
@@ -196,7 +253,9 @@ class Explorer:
             "n_observations": int(len(shown)),
             "sources": list(dict.fromkeys(shown["source_id"])),
         }
-        self._show([self.chart, HTML(self.html)], [HTML(self.what_if_html)])
+        chart = {"text/html": f'<div class="pb-chart">{self.chart_svg}</div>',
+                 "text/plain": f"<图表：{self.chart.description}>"}
+        self._show([chart, HTML(self.html)], [HTML(self.what_if_html)])
         return self.state
 
     def _benchmark_name(self, t: dict) -> str:

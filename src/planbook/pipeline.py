@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -204,28 +205,57 @@ def staleness(job: Job, root: Path) -> list[str]:
     return why
 
 
-def run(jobs: list[Job], root: Path | None = None, n_jobs: int | None = None, progress=None) -> list[Path]:
-    """Execute ``jobs`` in parallel; publish into book/ only if all succeed."""
+def execute_parallel(jobs: list[Job], staging: Path, root: Path, n_jobs: int, started=None) -> Iterator[
+        tuple[Job, Path | RunError]]:
+    """Execute ``jobs`` in ``n_jobs`` processes; yield ``(job, staged path or RunError)`` as each one finishes.
+
+    ``started(job)`` is called when a job gets a worker: the pool takes jobs in order, so the first
+    ``n_jobs`` start at once and each finished job lets the next one start.
+    """
+    n_jobs = max(1, min(n_jobs, len(jobs)))
+    waiting = list(jobs)
+
+    def start_next() -> None:
+        if waiting:
+            job = waiting.pop(0)
+            if started:
+                started(job)
+
+    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+        futures = {pool.submit(execute_job, job, staging, root): job for job in jobs}
+        for _ in range(n_jobs):
+            start_next()
+        for fut in as_completed(futures):
+            try:
+                result: Path | RunError = fut.result()
+            except RunError as exc:
+                result = exc
+            yield futures[fut], result
+            start_next()
+
+
+def run(jobs: list[Job], root: Path | None = None, n_jobs: int | None = None, progress=None,
+        started=None) -> list[Path]:
+    """Execute ``jobs`` in parallel; publish into book/ only if all succeed.
+
+    ``progress(job, error)`` is called as each notebook finishes (``error``: None or the message),
+    ``started(job)`` as each one starts (see :func:`execute_parallel`).
+    """
     root = root or paths.REPO_ROOT
     if not jobs:
         return []
-    n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
     staging = Path(tempfile.mkdtemp(prefix=".run-", dir=root / "book"))
     errors: list[str] = []
     staged: dict[str, Path] = {}
     try:
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            futures = {pool.submit(execute_job, job, staging, root): job for job in jobs}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    staged[job.name] = fut.result()
-                    if progress:
-                        progress(job, None)
-                except RunError as exc:
-                    errors.append(str(exc))
-                    if progress:
-                        progress(job, str(exc))
+        for job, result in execute_parallel(jobs, staging, root, n_jobs or os.cpu_count() or 1, started):
+            error = str(result) if isinstance(result, RunError) else None
+            if error:
+                errors.append(error)
+            else:
+                staged[job.name] = result
+            if progress:
+                progress(job, error)
         if errors:
             raise RunError("nothing was published; the book in book/ is unchanged.\n" + "\n".join(errors))
         published = []

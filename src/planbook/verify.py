@@ -13,7 +13,6 @@ import html as htmlmod
 import json
 import re
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -136,7 +135,8 @@ def compare(name: str, published, reexecuted) -> tuple[int, list[Mismatch]]:
     return len(set(da) | set(db)), mism
 
 
-def verify(root: Path, parts: list[int] | None = None, n_jobs: int | None = None, progress=None) -> Report:
+def plan(root: Path, parts: list[int] | None = None) -> tuple[Report, list[pipeline.Job]]:
+    """A report holding the stale and the missing notebooks, and the jobs that re-execute the others."""
     report = Report()
     jobs = pipeline.jobs_for(parts, root=root)
     for job in jobs:
@@ -151,21 +151,35 @@ def verify(root: Path, parts: list[int] | None = None, n_jobs: int | None = None
             continue
         # re-execute the published notebook itself, with the parameters it records
         runnable.append(pipeline.Job(job.name, job.output, job.output, dict(rec["parameters"])))
-    with tempfile.TemporaryDirectory(prefix="planbook-verify-") as tmp, \
-            ProcessPoolExecutor(max_workers=max(1, min(n_jobs or 2, len(runnable) or 1))) as pool:
-        futures = {pool.submit(pipeline.execute_job, j, Path(tmp), root): j for j in runnable}
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                staged = fut.result()
-            except pipeline.RunError as exc:
-                report.errors.append(str(exc))
+    return report, runnable
+
+
+def reexecute(report: Report, runnable: list[pipeline.Job], root: Path, n_jobs: int | None = None,
+              progress=None, started=None) -> Report:
+    """Re-execute ``runnable`` (from :func:`plan`) in parallel and add what they show to ``report``.
+
+    ``progress(job, figures, mismatches, error)`` is called as each notebook finishes (``error``: None
+    or the message), ``started(job)`` as each one starts.
+    """
+    with tempfile.TemporaryDirectory(prefix="planbook-verify-") as tmp:
+        for job, result in pipeline.execute_parallel(runnable, Path(tmp), root, n_jobs or 2, started):
+            if isinstance(result, pipeline.RunError):
+                report.errors.append(str(result))
+                if progress:
+                    progress(job, 0, 0, str(result))
                 continue
-            n, mism = compare(job.name, nbformat.read(job.output, as_version=4), nbformat.read(staged, as_version=4))
+            n, mism = compare(job.name, nbformat.read(job.output, as_version=4), nbformat.read(result, as_version=4))
             report.checked += n
             report.notebooks += 1
             report.mismatches += mism
             if progress:
-                progress(job, n, len(mism))
+                progress(job, n, len(mism), None)
     report.mismatches.sort(key=lambda m: (m.notebook, m.cell, m.key))
     return report
+
+
+def verify(root: Path, parts: list[int] | None = None, n_jobs: int | None = None, progress=None,
+           started=None) -> Report:
+    """Re-execute the published notebooks of ``parts`` (default: all) and compare every figure."""
+    report, runnable = plan(root, parts)
+    return reexecute(report, runnable, root, n_jobs, progress, started)
