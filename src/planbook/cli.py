@@ -149,7 +149,7 @@ def pdf(force: Force = False,
                                                        help="write the PDF here instead of _build/pdf/planbook.pdf "
                                                             "(the book then does not link it)")] = None) -> None:
     """Print the whole book into one PDF (_build/pdf/planbook.pdf) with headless Chromium; the book links it."""
-    from planbook.pdf import PdfError, build_pdf, is_current, pdf_path, write_stamp
+    from planbook.pdf import PdfError, build_pdf, is_current, pdf_path, print_inputs_hash, write_stamp
     from planbook.pipeline import HTML_STAMP, RunError, build_book
 
     root = paths.REPO_ROOT
@@ -158,25 +158,31 @@ def pdf(force: Force = False,
         with console.status("building the HTML with Jupyter Book (if book/ changed) …"):
             html, _ = build_book()
         printed_from = (html / HTML_STAMP).read_text().splitlines()[0]
+        print_hash = print_inputs_hash(root)
         target = output or pdf_path(root)
-        if output is None and not force and is_current(root, printed_from):
+        if output is None and not force and is_current(root, printed_from, print_hash):
             console.print(f"[green]✓ {target} is up to date with the HTML; nothing to print[/green]")
             return
         with _PdfProgress() as progress:
             result = build_pdf(html, target, root, progress=progress)
-        if output is None:
-            write_stamp(root, printed_from)
-            with console.status("linking the PDF from the book's front page …"):
-                build_book()
     except (PdfError, RunError) as exc:
         console.print(f"[red]✗ {exc}[/red]", highlight=False)
-        console.print("  nothing was written; an earlier PDF, if any, is unchanged", highlight=False)
+        console.print("  no PDF was written; an earlier one, if any, is unchanged", highlight=False)
         raise typer.Exit(1)
     console.print(f"[green]✓ {result.path}: {result.pages} pages, {result.size / 1e6:.1f} MB, "
-                  f"{len(result.chapters)} chapters (printed in {result.seconds:.0f} s; "
-                  f"{time.perf_counter() - t:.0f} s in all)[/green]", highlight=False)
-    if output is None:
-        console.print("  the book's front page (_build/html/book/intro.html) links it", highlight=False)
+                  f"{len(result.chapters)} chapters (printed in {result.seconds:.0f} s)[/green]", highlight=False)
+    if output is not None:
+        return
+    write_stamp(root, printed_from, print_hash)
+    try:
+        with console.status("rebuilding the HTML so that its front page links the PDF …"):
+            build_book()
+    except RunError as exc:
+        console.print(f"[red]✗ the PDF is written, but the HTML could not be rebuilt to link it: {exc}[/red]",
+                      highlight=False)
+        raise typer.Exit(1)
+    console.print(f"  the book's front page (_build/html/book/intro.html) links it "
+                  f"({time.perf_counter() - t:.0f} s in all)", highlight=False)
 
 
 @app.command()

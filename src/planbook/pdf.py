@@ -72,6 +72,7 @@ class Facts:
     vintage: str  # latest publication date among the sources
     source_date: str  # date of the sources the book was built from (SOURCE_DATE_EPOCH or the commit)
     commit: str
+    changed: bool = False  # book/, data/ or the configuration differ from the commit
 
 
 @dataclass
@@ -141,7 +142,8 @@ def facts(root: Path) -> Facts:
     else:
         committed = _git(root, "log", "-1", "--format=%cI", "HEAD")
         source_date = committed[:10] if committed else vintage
-    return Facts(title, as_of.pop(), vintage, source_date, commit)
+    changed = bool(commit and _git(root, "status", "--porcelain", "--", "book", "data", "_toc.yml", "_config.yml"))
+    return Facts(title, as_of.pop(), vintage, source_date, commit, changed)
 
 
 # ---- one print document -----------------------------------------------------------------------
@@ -218,7 +220,7 @@ FOOTNOTE = ("本 PDF 由网页版全书生成：文字、表格和图表与网�
 
 
 def cover(f: Facts) -> str:
-    commit = f"（提交 {escape(f.commit)}）" if f.commit else ""
+    commit = f"（提交 {escape(f.commit)}{'，另有未提交的改动' if f.changed else ''}）" if f.commit else ""
     return f"""<section class="pb-cover">
 <div class="pb-cover-title">{escape(f.title)}</div>
 <p class="pb-cover-sub">逐篇跟踪《西藏自治区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要》的目标完成情况</p>
@@ -551,11 +553,12 @@ def pdf_path(root: Path) -> Path:
     return root / "_build" / "pdf" / PDF_NAME
 
 
-def code_hash() -> str:
-    """The PDF's own inputs besides the HTML: this module and the print stylesheet."""
+def print_inputs_hash(root: Path) -> str:
+    """The PDF's own inputs besides the HTML: this module, the print stylesheet and the title page's facts."""
     h = hashlib.sha256()
     for p in (Path(__file__), PRINT_CSS):
         h.update(p.read_bytes())
+    h.update(repr(facts(root)).encode())
     return h.hexdigest()
 
 
@@ -567,14 +570,15 @@ def current_pdf(root: Path, html_hash: str) -> Path | None:
     return None
 
 
-def is_current(root: Path, html_hash: str) -> bool:
+def is_current(root: Path, html_hash: str, print_hash: str) -> bool:
+    """Whether _build/pdf holds the PDF of this HTML, printed by this code with this title page."""
     stamp = pdf_path(root).with_name(PDF_STAMP)
-    return current_pdf(root, html_hash) is not None and stamp.read_text().splitlines()[1:2] == [code_hash()]
+    return current_pdf(root, html_hash) is not None and stamp.read_text().splitlines()[1:2] == [print_hash]
 
 
-def write_stamp(root: Path, html_hash: str) -> None:
+def write_stamp(root: Path, html_hash: str, print_hash: str) -> None:
     stamp = pdf_path(root).with_name(PDF_STAMP)
     tmp = stamp.with_name(stamp.name + ".tmp")
-    tmp.write_text(f"{html_hash}\n{code_hash()}\n")
+    tmp.write_text(f"{html_hash}\n{print_hash}\n")
     os.replace(tmp, stamp)
 
