@@ -1,8 +1,9 @@
 # planbook — two commands do everything on a fresh clone:
 #   make book   build the whole book from the bundled data into _build/html
 #   make test   install what the tests need and run all of them
-# and for analysts:
-#   make lab    install JupyterLab (pinned) and open the explorer notebook
+# and:
+#   make pdf    the whole book in one PDF, _build/pdf/planbook.pdf (linked from the book's front page)
+#   make lab    install JupyterLab (pinned) and open the analysts' explorer notebook
 VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
@@ -10,7 +11,7 @@ STAMP   := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 AS_OF   ?= 2025
 
-.PHONY: book test install system-deps html check clean lab lab-install
+.PHONY: book test install system-deps html pdf check clean lab lab-install
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,21 +38,29 @@ lab: lab-install
 book: install
 	$(VENV)/bin/planbook build --as-of $(AS_OF)
 
-## Chromium and a CJK font for the browser tests (Debian packages; installed when missing, as root).
+## Chromium and a CJK font for the browser tests and the PDF, poppler-utils for the PDF tests
+## (Debian packages; installed when missing, as root).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
 system-deps:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  echo "chromium and fonts-noto-cjk are present"; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    && command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1; then \
+	  echo "$(SYSTEM_PACKAGES) are present"; \
 	elif [ "$$(id -u)" = "0" ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	else \
-	  echo "the browser tests need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	  echo "the browser and PDF steps need Debian's $(SYSTEM_PACKAGES): sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; \
 	fi
 
 ## The HTML from the published notebooks in book/ (no re-execution).
 html: install
 	$(VENV)/bin/planbook build --skip-run
 
-## All tests: package, data, pipeline, nbval re-execution of book/, built HTML, browser.
+## The PDF edition: the built HTML printed by headless Chromium into _build/pdf/planbook.pdf; the book links it.
+pdf: install system-deps html
+	$(VENV)/bin/planbook pdf
+
+## All tests: package, data, pipeline, nbval re-execution of book/, built HTML, browser, PDF.
 test: install system-deps html
 	$(VENV)/bin/pytest --nbval tests book
 

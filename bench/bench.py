@@ -3,9 +3,11 @@
 Works in a temporary copy of the project, so the real book/ and _build/ are untouched:
 
 1. full build from a clean book/ (every notebook executed, in parallel, then the HTML),
-2. rebuild with nothing changed,
-3. rebuild after one observation changed (only the notebooks that read that series run),
-4. the naive baseline: every notebook executed one after the other with papermill, then a full
+2. the HTML alone (Jupyter Book from the executed notebooks) and, next to it, the PDF edition
+   (``planbook pdf``: the HTML printed by headless Chromium, then the HTML rebuilt to link the PDF),
+3. rebuild with nothing changed,
+4. rebuild after one observation changed (only the notebooks that read that series run),
+5. the naive baseline: every notebook executed one after the other with papermill, then a full
    Jupyter Book build — what a build without incremental runs and parallelism costs.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,6 +60,13 @@ def change_one_observation(root: Path, series_id: str) -> None:
         w.writerows(rows)
 
 
+def pdf_note(log: str) -> str:
+    m = re.search(r"(\d+) pages, ([\d.]+) MB, \d+ chapters \(printed in (\d+) s", log)
+    if not m:
+        return "?"
+    return f"{m[1]} pages, {m[2]} MB; printing {m[3]} s, then the HTML rebuilt to link the PDF"
+
+
 def naive(root: Path) -> float:
     """Sequential papermill of every notebook, then a full Jupyter Book build."""
     import papermill as pm
@@ -82,12 +92,16 @@ def main() -> None:
         for nb in list((root / "book").rglob("*.ipynb")):
             nb.unlink()
         full, log_full = planbook(root, "build")
+        html, _ = planbook(root, "build", "--skip-run", "--force")
+        pdf, log_pdf = planbook(root, "pdf", "--force")
         none, log_none = planbook(root, "build")
         change_one_observation(root, series)
         one, log_one = planbook(root, "build")
         base = naive(root)
     rows = [
         ("full build from a clean book/", full, f"{len(executed(log_full))} notebooks executed"),
+        ("HTML only (planbook build --skip-run --force)", html, "Jupyter Book from the executed notebooks"),
+        ("PDF edition (planbook pdf --force)", pdf, pdf_note(log_pdf)),
         ("rebuild, nothing changed", none, f"{len(executed(log_none))} notebooks executed, HTML skipped"),
         (f"rebuild after one '{series}' observation changed", one, "executed: " + ", ".join(executed(log_one))),
         ("naive: sequential papermill + full jupyter-book build", base, "every notebook, one at a time"),
@@ -100,6 +114,7 @@ def main() -> None:
     print(f"full build / no-change rebuild:       {full / none:5.1f}x")
     print(f"full build / one-observation rebuild: {full / one:5.1f}x")
     print(f"naive baseline / full build:          {base / full:5.1f}x")
+    print(f"PDF edition / HTML build:             {pdf / html:5.1f}x")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The planbook command line: check, run, build, assess."""
+"""The planbook command line: check, run, build, pdf, assess, verify, ingest."""
 
 from __future__ import annotations
 
@@ -106,6 +106,79 @@ def build(as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False, skip_run:
         console.print("[green]✓ the HTML is up to date with book/; nothing to build[/green]")
     console.print(f"[green]✓ book ready in {time.perf_counter() - t:.1f} s[/green]")
     console.print(f"  open {html / 'index.html'} in a browser")
+
+
+class _PdfProgress:
+    """Progress of the PDF step: a live bar in a terminal; in a log (CI), one line per phase."""
+
+    def __init__(self) -> None:
+        self.live = console.is_terminal
+        self.phase = ""
+        self.t0 = time.perf_counter()
+        self.progress = None
+
+    def __enter__(self):
+        if self.live:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=console, transient=True)
+            self.progress.__enter__()
+            self.task = self.progress.add_task("PDF", total=1)
+        return self
+
+    def __call__(self, phase: str, detail: str, done: int, total: int) -> None:
+        if self.live:
+            self.progress.update(self.task, description=f"{phase}: {detail}", completed=done, total=total)
+        elif phase != self.phase and phase != "done":
+            console.print(f"  {phase} … ({time.perf_counter() - self.t0:.0f} s)", highlight=False)
+        self.phase = phase
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+
+@app.command()
+def pdf(force: Force = False,
+        output: Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False,
+                                                       help="write the PDF here instead of _build/pdf/planbook.pdf "
+                                                            "(the book then does not link it)")] = None) -> None:
+    """Print the whole book into one PDF (_build/pdf/planbook.pdf) with headless Chromium; the book links it."""
+    from planbook.pdf import PdfError, build_pdf, is_current, pdf_path, print_inputs_hash, write_stamp
+    from planbook.pipeline import HTML_STAMP, RunError, build_book
+
+    root = paths.REPO_ROOT
+    t = time.perf_counter()
+    try:
+        with console.status("building the HTML with Jupyter Book (if book/ changed) …"):
+            html, _ = build_book()
+        printed_from = (html / HTML_STAMP).read_text().splitlines()[0]
+        print_hash = print_inputs_hash(root)
+        target = output or pdf_path(root)
+        if output is None and not force and is_current(root, printed_from, print_hash):
+            console.print(f"[green]✓ {target} is up to date with the HTML; nothing to print[/green]")
+            return
+        with _PdfProgress() as progress:
+            result = build_pdf(html, target, root, progress=progress)
+    except (PdfError, RunError) as exc:
+        console.print(f"[red]✗ {exc}[/red]", highlight=False)
+        console.print("  no PDF was written; an earlier one, if any, is unchanged", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"[green]✓ {result.path}: {result.pages} pages, {result.size / 1e6:.1f} MB, "
+                  f"{len(result.chapters)} chapters (printed in {result.seconds:.0f} s)[/green]", highlight=False)
+    if output is not None:
+        return
+    write_stamp(root, printed_from, print_hash)
+    try:
+        with console.status("rebuilding the HTML so that its front page links the PDF …"):
+            build_book()
+    except RunError as exc:
+        console.print(f"[red]✗ the PDF is written, but the HTML could not be rebuilt to link it: {exc}[/red]",
+                      highlight=False)
+        raise typer.Exit(1)
+    console.print(f"  the book's front page (_build/html/book/intro.html) links it "
+                  f"({time.perf_counter() - t:.0f} s in all)", highlight=False)
 
 
 @app.command()

@@ -28,6 +28,7 @@ import pandas as pd
 import papermill as pm
 
 from planbook import __version__, charts, inputs, paths
+from planbook.pdf import PDF_ENV, current_pdf
 
 PARTS = tuple(range(1, 12))
 PAGES = ("intro", "data", "method")  # computed book pages besides the parts: notebooks/<name>.ipynb -> book/<name>.ipynb
@@ -299,13 +300,17 @@ def build_book(root: Path | None = None, strict: bool = True, force: bool = Fals
     """Build _build/html with Jupyter Book; replace the previous HTML only if the build succeeds.
 
     Returns the HTML folder and whether it was (re)built: when nothing the HTML is made from changed
-    since the last build, the build is skipped.
+    since the last build, the build is skipped.  When ``_build/pdf`` holds a PDF printed from HTML with
+    these same inputs, the front page links it (and Sphinx copies it into ``_downloads/``); otherwise the
+    front page says how to make it.
     """
     root = root or paths.REPO_ROOT
     charts.write_bundle(root / "book" / "_static")
     build_root = root / "_build"
     build_root.mkdir(exist_ok=True)
-    stamp = html_inputs_hash(root)
+    content = html_inputs_hash(root)
+    pdf = current_pdf(root, content)
+    stamp = f"{content}\n{'pdf' if pdf else 'no pdf'}\n"
     html = build_root / "html"
     if not force and (html / HTML_STAMP).exists() and (html / HTML_STAMP).read_text() == stamp \
             and (html / "index.html").exists():
@@ -317,6 +322,9 @@ def build_book(root: Path | None = None, strict: bool = True, force: bool = Fals
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": str(data_vintage_epoch(root / "data"))}
+    env.pop(PDF_ENV, None)
+    if pdf:
+        env[PDF_ENV] = "/" + pdf.relative_to(root).as_posix()
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         log = build_root / "build-error.log"
