@@ -11,7 +11,7 @@ STAMP   := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 AS_OF   ?= 2025
 
-.PHONY: book test install system-deps html pdf check clean lab lab-install
+.PHONY: book test lint install system-deps html pdf check clean lab lab-install
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +60,18 @@ html: install
 pdf: install system-deps html
 	$(VENV)/bin/planbook pdf
 
-## All tests: package, data, pipeline, nbval re-execution of book/, built HTML, browser, PDF.
-test: install system-deps html
+## axe-core for the accessibility check of every page (npm registry; pinned in tests/js/package-lock.json).
+AXE := tests/js/node_modules/axe-core/axe.min.js
+$(AXE): tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --silent
+	touch $(AXE)
+
+## The project's conventions (ruff: pyflakes, pycodestyle, isort, bugbear, pyupgrade; see pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check src tests bench notebooks
+
+## All tests: lint, package, data, pipeline, nbval re-execution of book/, built HTML, browser (axe-core), PDF.
+test: install system-deps html $(AXE) lint
 	$(VENV)/bin/pytest --nbval tests book
 
 check: install

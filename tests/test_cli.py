@@ -41,7 +41,7 @@ def test_assess_writes_one_row_per_target_with_a_series(tmp_path, ds):
     assert [x["target_id"] for x in rows] == list(expected["target_id"])
     m01 = next(x for x in rows if x["target_id"] == "m01")
     assert m01["series_id"] == "gdp_real_growth" and m01["status"] in (
-        "achieved", "on_track", "acceleration_needed", "limited_progress", "deterioration")
+        "achieved", "missed", "on_track", "acceleration_needed", "limited_progress", "deterioration")
     for col in ("baseline_year", "latest_value", "required_rate", "observed_rate", "ratio", "status_zh", "final_2025"):
         assert col in rows[0]
 

@@ -192,7 +192,9 @@ def test_chart_is_an_svg_of_the_shown_figures(ex, ds):
         src = ds.sources_by_id[row["source_id"]]
         value = f"{float(row['value']):,.2f}".rstrip("0").rstrip(".")  # the tooltip's format ",.2~f"
         assert f"\n数值: {value}\n" in text
-        assert src["publisher"] in text and src["title"] in text  # a source title may hold "; "
+        # the original publisher first (for a reprint, who it reproduces), and the title
+        who = src["original_publisher"] if src["original"] == "转载" and src["original_publisher"] else src["publisher"]
+        assert f"来源: {who}《{src['title']}》" in text
     assert any(t.startswith("年份: 2022\n数据状态: 暂无数据") for t in chart_titles(ex))  # the missing-year mark
     assert any("2025年目标" in t for t in chart_titles(ex))
     # nothing in the chart loads or runs anything

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from planbook import paths
 from planbook.cli import app
+from planbook.fmt import PART_TITLES, zh_number
 from planbook.pdf import MARGIN_MM, PdfError, build_pdf, chapters
-from planbook.report import PART_TITLES, zh_number
 
 pytestmark = pytest.mark.pdf
 PT_PER_MM = 72 / 25.4
@@ -96,7 +96,8 @@ def test_bookmarks_and_table_of_contents_point_at_each_chapter(pdf, text):
              for m in reader.outline if not isinstance(m, list)}
     toc_page = _squeeze(_poppler("pdftotext", "-f", "2", "-l", "2", "-enc", "UTF-8", str(pdf), "-"))
     assert toc_page.startswith("目录") or "目录" in toc_page[:40]
-    titles = [f"第{zh_number(p)}篇 {t}" for p, t in PART_TITLES.items()] + ["方法说明", "数据与来源", "如何核验本书数字"]
+    titles = [f"第{zh_number(p)}篇 {t}" for p, t in PART_TITLES.items()]
+    titles += ["方法说明", "数据与来源", "如何核验本书数字"]
     for title in titles:
         page = marks.get(_squeeze(title))
         assert page, f"no bookmark for {title}: {list(marks)}"

@@ -51,7 +51,8 @@ def test_provenance_is_recorded(part2_runs):
     assert prov["inputs_sha256"] == pipeline.inputs_hash(job, paths.DATA_DIR)
     assert "data_sha256" not in prov
     assert prov["code_sha256"] == pipeline.code_hash(job)
-    assert prov["reads"] == "Reads(part=2)" and "planbook.chapter" in prov["modules"]
+    assert prov["reads"] == "Reads(part=2, series=['national_urbanization_rate'])"
+    assert "planbook.chapter" in prov["modules"]
     assert prov["template"] == "notebooks/part02.ipynb"
     assert prov["libraries"]["altair"] and prov["libraries"]["pandas"]
     assert "papermill" not in nb.metadata

@@ -21,10 +21,12 @@ __all__ = ["MAIN", "PART", "PLACED", "A", "Block", "Chapter", "Plan", "Reads", "
 
 
 def glue(**values) -> Block:
-    """Values for the prose of a notebook's own analysis, glued by name (``pb.glue(avg=6.08)``)."""
+    """Values for the prose of a notebook's own analysis, glued by name (``pb.glue(avg=6.08)``).
+
+    Fractional numbers are written as the book writes numbers (:func:`planbook.fmt.number`: 32.0 → 32)."""
     b = Block()
     for name, value in values.items():
-        b.glue(name, value)
+        b.glue(name, fmt.number(value) if isinstance(value, float) else value)
     return b
 
 

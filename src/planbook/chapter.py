@@ -240,7 +240,9 @@ class Chapter:
         unknown += [r for r in t.to_dict("records") if self.assessment(r["target_id"]) is None]
         if unknown:
             names = "、".join(esc(r["name_zh"]) for r in unknown[:3]) + ("等" if len(unknown) > 3 else "")
-            where = "#pb-scorecard-main-0" if self.part == 1 else "#pb-nodata"
+            placed_ids = set(self.placed["target_id"])
+            where = "#pb-scorecard-main-0" if self.part == 1 else \
+                f"#pb-nodata-{PLACED if any(r['target_id'] in placed_ids for r in unknown) else PART}"
             items.append(f'尚不清楚：<a href="{where}">{len(unknown)} 项目标</a>在规划期内暂无可用于评估的公开数字'
                          f"（{names}）。")
         n = len(self.milestone_targets)
@@ -380,23 +382,23 @@ class Chapter:
             b.add(charts.target_chart(t, series, obs, sources, a, self.as_of_year))
             b.html(self._data_table(obs, series, sources))
         if empty:
-            b.add(self.no_data(empty))
+            b.add(self.no_data(empty, which))
         return b
 
-    def no_data(self, empty: list[tuple[dict, dict | None]]) -> Block:
-        """The targets without published figures: one short list saying what would be needed."""
-        rows = []
+    def no_data(self, empty: list[tuple[dict, dict | None]], which: str | None = None) -> Block:
+        """The targets without published figures: a short list saying what each would need."""
+        lines = []
         for t, a in empty:
             s = self.ds.series_by_id.get(t["series_id"], {}) if t["series_id"] else {}
-            need = f"{esc(s['name_zh'])}（{esc(s['unit'])}）的年度公开数字" if s else "尚无对应的统计指标"
+            need = f"{s['name_zh']}（{s['unit']}）的年度公开数字" if s else "尚无对应的统计指标"
             if a is not None and a["status"] == "not_assessable" and "目标值" in (a["caveat"] or ""):
                 need = "规划未给出可量化的目标值"
-            rows.append({"目标": f'{esc(t["name_zh"])}<br><span class="pb-id">{esc(t["target_id"])}</span>',
-                         "规划要求": self.goal(t) + f"（{t['target_year']}年）", "所需数据": need})
-        intro = (f"以下 {len(rows)} 项目标在规划期内暂无可用于评估的公开数字；"
+            lines.append(f"- **{esc(t['name_zh'])}**（{esc(t['target_id'])}）：规划要求 {self.goal(t)}"
+                         f"（{t['target_year']} 年）；所需数据：{esc(need)}。")
+        intro = (f"以下 {len(lines)} 项目标在规划期内暂无可用于评估的公开数字；"
                  "补上所列数据后重建本书，它们即进入记分卡和图表。")
-        return (Block().html('<div id="pb-nodata" class="pb-anchor"></div>').md(intro)
-                .html(table(rows, ["目标", "规划要求", "所需数据"], caption="暂无公开数据的目标")))
+        anchor_id = f"pb-nodata-{which or 'all'}"
+        return Block().html(f'<div id="{anchor_id}" class="pb-anchor"></div>').md(intro + "\n\n" + "\n".join(lines))
 
     def _data_table(self, obs: pd.DataFrame, series: dict, sources: dict) -> str:
         unit = series.get("unit", "")

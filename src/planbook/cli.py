@@ -141,7 +141,7 @@ class _PdfProgress:
 
 @app.command()
 def pdf(force: Force = False,
-        output: Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False,
+        output: Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False,
                                                        help="write the PDF here instead of _build/pdf/planbook.pdf "
                                                             "(the book then does not link it)")] = None) -> None:
     """Print the whole book into one PDF (_build/pdf/planbook.pdf) with headless Chromium; the book links it."""
@@ -164,7 +164,7 @@ def pdf(force: Force = False,
     except (PdfError, RunError) as exc:
         console.print(f"[red]✗ {exc}[/red]", highlight=False)
         console.print("  no PDF was written; an earlier one, if any, is unchanged", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"[green]✓ {result.path}: {result.pages} pages, {result.size / 1e6:.1f} MB, "
                   f"{len(result.chapters)} chapters (printed in {result.seconds:.0f} s)[/green]", highlight=False)
     if output is not None:
@@ -176,7 +176,7 @@ def pdf(force: Force = False,
     except RunError as exc:
         console.print(f"[red]✗ the PDF is written, but the HTML could not be rebuilt to link it: {exc}[/red]",
                       highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"  the book's front page (_build/html/book/intro.html) links it "
                   f"({time.perf_counter() - t:.0f} s in all)", highlight=False)
 

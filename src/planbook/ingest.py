@@ -39,12 +39,12 @@ import shutil
 import tempfile
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 from planbook.data import DataError, Problem, validate
@@ -66,7 +66,7 @@ class Fragment(str):
 
     reason: str
 
-    def __new__(cls, text: str, reason: str = "") -> "Fragment":
+    def __new__(cls, text: str, reason: str = "") -> Fragment:
         obj = super().__new__(cls, text)
         obj.reason = reason
         return obj
@@ -133,7 +133,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A pinyin annotation after a character: 達(dá), 地區(dì qū).  Lower-case letters only, so that
 # (GDP) or (不含农户) are kept.
 _PINYIN = re.compile(rf"(?<=[{_CJK}])\s?\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêɑɡńňǹḿ]+['’ ]?)+\)")
-_CN_DIGITS = dict(zip("〇○零一二三四五六七八九", "000123456789"))
+_CN_DIGITS = dict(zip("〇○零一二三四五六七八九", "000123456789", strict=True))
 _CN_YEAR = re.compile("[〇○零一二三四五六七八九]{4}(?=年)")
 
 
@@ -186,7 +186,7 @@ def normalize(text: str) -> tuple[str, list[int]]:
         if "\n" in run:
             out.append("\n")
             out_pos.append(pos[m.start() + run.index("\n")])
-        elif 0 < m.start() and m.end() < len(s) and _is_word(s[m.start() - 1]) and _is_word(s[m.end()]):
+        elif m.start() > 0 and m.end() < len(s) and _is_word(s[m.start() - 1]) and _is_word(s[m.end()]):
             out.append(" ")
             out_pos.append(pos[m.start()])
         last = m.end()

@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -138,7 +138,7 @@ def facts(root: Path) -> Facts:
     commit = _git(root, "rev-parse", "--short=12", "HEAD")
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        source_date = datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+        source_date = datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
     else:
         committed = _git(root, "log", "-1", "--format=%cI", "HEAD")
         source_date = committed[:10] if committed else vintage
@@ -223,7 +223,8 @@ def cover(f: Facts) -> str:
     commit = f"（提交 {escape(f.commit)}{'，另有未提交的改动' if f.changed else ''}）" if f.commit else ""
     return f"""<section class="pb-cover">
 <div class="pb-cover-title">{escape(f.title)}</div>
-<p class="pb-cover-sub">逐篇跟踪《西藏自治区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要》的目标完成情况</p>
+<p class="pb-cover-sub">逐篇跟踪《西藏自治区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要》\
+的目标完成情况</p>
 <dl>
 <dt>评估口径</dt><dd>数据截至 {f.as_of} 年</dd>
 <dt>数据版本</dt><dd>所引来源最晚发布于 {escape(f.vintage)}</dd>
@@ -506,9 +507,9 @@ def build_pdf(html_dir: Path, output: Path, root: Path | None = None, progress: 
                         raise PdfError(f"{n - drawn} of {n} charts did not render (in: {'; '.join(where[:5])}); "
                                        f"console errors: {errors[:3]}")
                     page.evaluate(FREEZE_SELECTS)
-                    page.evaluate("async () => { await document.fonts.load('400 10pt \"%s\"'); "
-                                  "await document.fonts.load('700 10pt \"%s\"'); await document.fonts.ready; }"
-                                  % (FONT_FAMILY, FONT_FAMILY))
+                    family = FONT_FAMILY
+                    page.evaluate(f"async () => {{ await document.fonts.load('400 10pt \"{family}\"'); "
+                                  f"await document.fonts.load('700 10pt \"{family}\"'); await document.fonts.ready; }}")
                     step += 1
                     progress("checking widths", "every table and chart within the page width", step, total)
                     wide = page.evaluate(TOO_WIDE, CONTENT_WIDTH_PX)

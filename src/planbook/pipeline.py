@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -31,7 +31,8 @@ from planbook import __version__, charts, inputs, paths
 from planbook.pdf import PDF_ENV, current_pdf
 
 PARTS = tuple(range(1, 12))
-PAGES = ("intro", "data", "method")  # computed book pages besides the parts: notebooks/<name>.ipynb -> book/<name>.ipynb
+# computed book pages besides the parts: notebooks/<name>.ipynb -> book/<name>.ipynb
+PAGES = ("intro", "data", "method")
 DEFAULT_AS_OF = 2025
 MAIN_LIBRARIES = ("pandas", "altair", "vl-convert-python", "papermill", "myst-nb", "jupyter-book", "frictionless")
 
@@ -293,7 +294,7 @@ def data_vintage(data_dir: Path) -> str:
 
 def data_vintage_epoch(data_dir: Path) -> int:
     """:func:`data_vintage` as seconds since 1970 (UTC): the page footer's date, the same for the same data."""
-    return int(datetime.strptime(data_vintage(data_dir), "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp())
+    return int(datetime.strptime(data_vintage(data_dir), "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
 
 
 def build_book(root: Path | None = None, strict: bool = True, force: bool = False) -> tuple[Path, bool]:

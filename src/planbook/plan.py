@@ -178,6 +178,34 @@ class Plan:
         return Block().glue("v_stale", len(stale)).html(text)
 
     # ---- the evaluation (part 11) -------------------------------------------------------------------
+    def key_points(self) -> Block:
+        """本篇要点 of the evaluation chapter: the plan's outcome in four findings, each linked to its detail."""
+        a = self.assessments
+        m = self.main
+        items = []
+        met, missed = int((m["final_2025"] == "met").sum()), int((m["final_2025"] == "not_met").sum())
+        early = int(((m["final_2025"] == "unknown") & (m["status"] == "achieved")).sum())
+        items.append(f"主要指标：期末数字已公布的 {met + missed} 项中已完成 {met} 项、未完成 {missed} 项；"
+                     f"另有 {early} 项已提前达到目标"
+                     '（<a href="#pb-eval-attribute">按属性统计</a>，<a href="../intro.html">逐项见首页</a>）。')
+        done, failed = int((a["final_2025"] == "met").sum()), int((a["final_2025"] == "not_met").sum())
+        items.append(f'全部有统计指标的 <a href="#pb-eval-part">{len(a)} 项目标</a>中，已完成 {done} 项，'
+                     f'未完成 {failed} 项，按进度落后 {int(a["status"].isin(A.TRAJECTORY[1:]).sum())} 项。')
+        missed_rows = a[a["status"] == "missed"]
+        if not missed_rows.empty:
+            names = "、".join(esc(n) for n in self.targets.set_index("target_id").loc[missed_rows["target_id"],
+                                                                                    "name_zh"])
+            items.append(f'已确认未完成的 <a href="#pb-missed">{len(missed_rows)} 项</a>：{names}。')
+        unknown = int(a["status"].isin(["insufficient_data", "not_assessable"]).sum())
+        items.append(f'尚不清楚：{unknown} 项目标在规划期内缺少可用于评估的公开数字'
+                     '（<a href="../data.html">覆盖矩阵见数据与来源</a>）。')
+        t = self.ds.group(UNDERTAKING)
+        ms = self.ds.milestones[self.ds.milestones["date"].str[:4].astype(int) <= self.as_of_year]
+        with_evidence = int(t["target_id"].isin(ms["target_id"]).sum())
+        items.append(f'规划点名的 {len(t)} 项具名工程中，{with_evidence} 项找到带日期的公开进展'
+                     '（<a href="../data.html">按篇、按类别见数据与来源</a>）。')
+        return Block().html('<ul class="pb-keypoints">' + "".join(f"<li>{i}</li>" for i in items[:5]) + "</ul>")
+
     def evaluation_by_part(self) -> Block:
         a = self.assessments
         b = Block()
@@ -195,12 +223,13 @@ class Plan:
             b.glue(f"eval_n_{st}", int((a["status"] == st).sum()))
         for f in ("met", "not_met", "unknown"):
             b.glue(f"eval_final_{f}", int((a["final_2025"] == f).sum()))
-        return b.html(table(rows, ["篇", "目标数", *STATUS_COLUMNS],
-                            caption=f"“十四五”规划有统计指标的目标：按篇统计评估结果（截至{self.as_of_year}年）"))
+        caption = f"“十四五”规划有统计指标的目标：按篇统计评估结果（截至{self.as_of_year}年）"
+        return b.html('<div id="pb-eval-part" class="pb-anchor"></div>').html(
+            table(rows, ["篇", "目标数", *STATUS_COLUMNS], caption=caption))
 
     def evaluation_by_attribute(self) -> Block:
         a = self.assessments[self.assessments["group"] == MAIN]
-        b = Block()
+        b = Block().glue("eval_main_n", int(len(a)))
         rows = []
         for attr, key in (("约束性", "binding"), ("预期性", "expected")):
             sub = a[a["attribute"] == attr]
@@ -209,7 +238,8 @@ class Plan:
             rows.append(row)
             b.glue(f"eval_{key}_n", int(len(sub)))
             b.glue(f"eval_{key}_achieved", int((sub["status"] == "achieved").sum()))
-        return b.html(table(rows, ["属性", "指标数", *STATUS_COLUMNS], caption="主要指标（专栏2）按属性统计"))
+        return b.html('<div id="pb-eval-attribute" class="pb-anchor"></div>').html(
+            table(rows, ["属性", "指标数", *STATUS_COLUMNS], caption="主要指标（专栏2）按属性统计"))
 
     def missed_targets(self) -> Block:
         a = self.assessments[self.assessments["final_2025"] == "not_met"]
@@ -222,11 +252,13 @@ class Plan:
             tt = {**t.loc[r["target_id"]].to_dict(), "target_id": r["target_id"]}
             actual = fmt.rate(r["observed_rate"], "%") if r["method"] in ("mean_of_rates", "cagr_of_levels") \
                 else fmt.number(r["latest_value"])
-            rows.append({"状态": status_badge(r["status"], r["status_zh"]), "编号": esc(r["target_id"]),
-                         "目标": esc(tt["name_zh"]), "篇": f"第{fmt.zh_number(int(tt['part']))}篇",
+            rows.append({"状态": status_badge(r["status"], r["status_zh"]),
+                         "目标": f'{esc(tt["name_zh"])}<br><span class="pb-id">{esc(r["target_id"])}</span>',
+                         "篇": f"第{fmt.zh_number(int(tt['part']))}篇",
                          "目标值": ch.goal(tt), "实际": esc(actual), "说明": esc(r["caveat"])})
-        return Block().html(table(rows, ["状态", "编号", "目标", "篇", "目标值", "实际", "说明"],
-                                  caption="已确认未完成的目标（期末数据已公布）"))
+        return Block().html('<div id="pb-missed" class="pb-anchor"></div>').html(
+            table(rows, ["状态", "目标", "篇", "目标值", "实际", "说明"],
+                  caption="已确认未完成的目标（期末数据已公布）"))
 
     # ---- coverage and sources (the data page) ---------------------------------------------------------
     def _with_series(self) -> pd.DataFrame:
