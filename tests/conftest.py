@@ -27,3 +27,12 @@ def html_dir() -> Path:
     if not (HTML / "index.html").exists():
         pytest.fail("the built book is missing: run `make html` (or `make book`) before the tests")
     return HTML
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the project's notebooks, data and published book, for tests that change one of them."""
+    root = tmp_path / "proj"
+    for d in ("notebooks", "data", "book"):
+        shutil.copytree(paths.REPO_ROOT / d, root / d, ignore=shutil.ignore_patterns(".run-*", "_static"))
+    return root

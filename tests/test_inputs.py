@@ -13,14 +13,6 @@ from planbook.inputs import Reads
 from planbook.verify import compare
 
 
-@pytest.fixture
-def project(tmp_path):
-    root = tmp_path / "proj"
-    for d in ("notebooks", "data", "book"):
-        shutil.copytree(paths.REPO_ROOT / d, root / d, ignore=shutil.ignore_patterns(".run-*", "_static"))
-    return root
-
-
 def _job(root: Path, name: str) -> pipeline.Job:
     return next(j for j in pipeline.jobs_for(None, root=root) if j.name == name)
 

@@ -1,21 +1,11 @@
 """Reviewers' verification: a changed published figure is named; a data change marks parts stale."""
 
 import csv
-import shutil
 
 import nbformat
-import pytest
 
-from planbook import paths, pipeline
+from planbook import pipeline
 from planbook.verify import verify
-
-
-@pytest.fixture
-def project(tmp_path):
-    root = tmp_path / "proj"
-    for d in ("notebooks", "data", "book"):
-        shutil.copytree(paths.REPO_ROOT / d, root / d, ignore=shutil.ignore_patterns(".run-*", "_static"))
-    return root
 
 
 def test_verify_names_an_altered_published_figure(project):

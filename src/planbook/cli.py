@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from planbook import paths
 from planbook.progress import phase, steps
@@ -119,7 +122,6 @@ class _PdfProgress:
 
     def __enter__(self):
         if self.live:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                      TimeElapsedColumn(), console=console, transient=True)
@@ -206,7 +208,6 @@ def assess(as_of: AsOf = 2025, csv: CsvOut = None,
 @app.command()
 def verify(part: Parts = None, jobs: Jobs = None) -> None:
     """Re-execute the published notebooks in book/ and compare every figure; report stale parts."""
-    from rich.table import Table
 
     from planbook.verify import plan, reexecute
 
@@ -320,9 +321,6 @@ def ingest(
     Exit status: 0 done (or preview); 1 unreadable file or invalid data, nothing written; 2 missing options;
     3 some figures refused (conflict or implausible), the others written.
     """
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
 
     from planbook.data import DataError, load
     from planbook.ingest import (

@@ -239,17 +239,21 @@ def _consistency_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
                 problems.append(Problem("observations.csv", line, "value", str(rate),
                                         f"{sid} {year} disagrees with {level}: {before:g} → {now:g} is "
                                         f"{implied:.1f}%; use figures of one vintage, or record only one of them"))
-    for t in frames["targets"].to_dict("records"):
-        sid, base = t["series_id"], t["baseline_value"]
-        if not sid or not base or not t["baseline_year"] or t["baseline_unit"] not in ("", t["unit"]):
+    stated = [(t["target_id"], t["series_id"], t["baseline_year"], t["baseline_value"]) for t in
+              frames["targets"].to_dict("records") if t["baseline_unit"] in ("", t["unit"])]
+    series_of = dict(zip(frames["targets"]["target_id"], frames["targets"]["series_id"], strict=True))
+    stated += [(r["target_id"], series_of.get(r["target_id"], ""), r["year"], r["value"])  # 2020 results
+               for r in frames["plan_results"].to_dict("records")]
+    for tid, sid, base_year, base in stated:
+        if not sid or not base or not base_year:
             continue
         for (osid, year), (v, line, r) in value.items():
             explained = any(w in r["note"] for w in ("规划", "基期", "未变"))
-            if osid == sid and year > int(t["baseline_year"]) and v == float(base) and not explained \
+            if osid == sid and year > int(base_year) and v == float(base) and not explained \
                     and not r["qualifier"]:  # a bound (5%以内) is not a restated figure
                 problems.append(Problem("observations.csv", line, "value", r["value"],
-                                        f"{sid} {year} equals the plan's {t['baseline_year']} baseline of "
-                                        f"{t['target_id']}; a restated baseline is not a later figure — check the "
+                                        f"{sid} {year} equals the plan's {base_year} figure for "
+                                        f"{tid}; a restated baseline is not a later figure — check the "
                                         "page, and say in the note (规划…) if the figure truly did not change"))
     return problems
 

@@ -13,6 +13,9 @@ into Type 3 glyph procedures; the print document therefore loads a TrueType subs
 SC, made with fontTools from the installed font and holding only the characters the book uses.
 """
 
+# The Sphinx extension and the pipeline import this module for PDF_ENV and the stamp functions at every
+# HTML build; the heavy libraries of printing (Playwright, fontTools, pypdf, Beautiful Soup) are imported
+# in the functions that print, so that an HTML build does not load them.
 from __future__ import annotations
 
 import csv
