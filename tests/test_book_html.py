@@ -139,7 +139,8 @@ def test_targets_with_figures_have_a_chart_against_the_required_path(html_dir, d
             layers = json.dumps(spec, ensure_ascii=False)
             assert "实际值" in layers, tid  # the actual series is labelled in the legend
             kind = ds.targets.set_index("target_id").loc[tid, "kind"]
-            if a.loc[tid, "method"] in ("growth_ratio", "distance_share", "cagr_of_levels", "mean_of_rates"):
+            if a.loc[tid, "method"] in ("growth_ratio", "distance_share", "cagr_of_levels", "mean_of_rates",
+                                        "benchmark_trend"):
                 assert "规划要求路径" in layers, tid
             if kind in ("ceiling", "floor") and a.loc[tid, "target_value"] == a.loc[tid, "target_value"]:
                 assert "达标区间" in layers and '"mark": {"opacity": 0.12, "type": "rect"}' in layers, tid

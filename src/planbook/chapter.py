@@ -379,7 +379,8 @@ class Chapter:
             b.html(f'<div id="{anchor(t["target_id"])}" class="pb-anchor"></div>')
             b.md(f"### {esc(t['name_zh'])}")
             b.md(self.sentence(t, a, series))
-            b.add(charts.target_chart(t, series, obs, sources, a, self.as_of_year))
+            bench = self.ds.observed(t["benchmark_series_id"], self.as_of_year) if t["benchmark_series_id"] else None
+            b.add(charts.target_chart(t, series, obs, sources, a, self.as_of_year, benchmark=bench))
             b.html(self._data_table(obs, series, sources))
         if empty:
             b.add(self.no_data(empty, which))

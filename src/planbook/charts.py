@@ -126,8 +126,12 @@ def _legend_scale(names: list[str]) -> alt.Scale:
 
 
 def target_chart(target: dict, series: dict, obs: pd.DataFrame, sources: dict, assessment: dict | None,
-                 as_of: int) -> alt.LayerChart:
-    """One chart: the observed figures against the path the target required (or its bound)."""
+                 as_of: int, benchmark: pd.DataFrame | None = None) -> alt.LayerChart:
+    """One chart: the observed figures against the path the target required (or its bound).
+
+    For a target stated relative to another series (income reaching the national average), ``benchmark``
+    holds that series' observations: they are the level the target requires, drawn as its path.
+    """
     unit = series.get("unit", "")
     a = dict(assessment or {})
     start = int(target["baseline_year"]) if pd.notna(target.get("baseline_year")) else 2020
@@ -143,6 +147,9 @@ def target_chart(target: dict, series: dict, obs: pd.DataFrame, sources: dict, a
     y_title = f"{series.get('name_zh', '')}（{unit}）" if unit else series.get("name_zh", "")
 
     path = [(y, v) for y, v in required_path(target, a) if y in years] if a else []  # what the target required
+    if benchmark is not None:
+        path = [(int(y), float(v)) for y, v in zip(benchmark["year"], benchmark["value"], strict=True)
+                if int(y) in years]
     tv = target.get("target_value")
     extra_vals = [v for _, v in path]
     names = [SERIES_ACTUAL]
@@ -159,7 +166,8 @@ def target_chart(target: dict, series: dict, obs: pd.DataFrame, sources: dict, a
         layers.append(alt.Chart(band).mark_rule(color=LEGEND_COLORS[SERIES_BAND], strokeWidth=2).encode(
             y="y:Q", tooltip=[alt.Tooltip("说明:N")]))
     elif path:
-        label = f"要求年均{fmt.number(tv, '%')}" if rate_target else SERIES_PATH
+        label = f"要求年均{fmt.number(tv, '%')}" if rate_target else \
+            "全国平均水平（规划要求达到）" if benchmark is not None else SERIES_PATH
         pdf = pd.DataFrame([{"年份": y, "数值": round(v, 4), "系列": SERIES_PATH,
                              "说明": f"{y}年规划要求：{fmt.number(round(v, 2), '%' if rate_target else unit)}"}
                             for y, v in path])
