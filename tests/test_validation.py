@@ -160,5 +160,6 @@ def test_every_main_indicator_is_placed_in_a_part(data_copy):
 def test_evidence_grades(ds):
     assert data.evidence_grade("统计公报", "原文", "") == "A"
     assert data.evidence_grade("新闻发布会", "转载", "https://www.tibet.cn/cn/x.html") == "B"
-    assert data.evidence_grade("统计发布", "转载", "") == "D"  # a release read only on a reprint
+    assert data.evidence_grade("统计发布", "转载", "", "http://mirror.example.com/a.html") == "D"  # a mirror only
+    assert data.evidence_grade("媒体报道", "转载", "", "http://tibet.cn/cn/news/a.html") == "C"  # a state medium's
     assert set(ds.observations["grade"]) <= set("ABCD") and (ds.observations["grade"] != "").all()

@@ -256,7 +256,7 @@ class Chapter:
         if sum(grades.values()):
             mix = "、".join(f"{g}级 {n}" for g, n in grades.items() if n)
             items.append(f'证据：本篇所用的 <a href="#pb-sources">{sum(grades.values())} 个数字与工程进展</a>中，'
-                         f"{mix}（A为统计部门发布，D为只见于转载页）。")
+                         f"{mix}（A为统计部门发布，D为只见于非官方转载页）。")
         if len(items) < 3:
             items.append(f"本篇共列 {len(self.numeric)} 项量化目标、{len(self.milestone_targets)} 项具名工程"
                          + (f"，另有 {len(self.placed)} 项专栏2主要指标的主题在本篇展开" if len(self.placed) else "")

@@ -186,16 +186,31 @@ GRADES = {
     "A": "统计部门的统计公报或数据发布",
     "B": "政府工作报告、预算报告、新闻发布会、白皮书或规划文本",
     "C": "官方媒体报道",
-    "D": "仅见转载页或聚合页，未找到原发页面",
+    "D": "只见于非官方的转载页或聚合页，未找到原发页面",
 }
 GRADE_KINDS = {"统计公报": "A", "统计发布": "A", "政府工作报告": "B", "新闻发布会": "B", "白皮书": "B", "规划纲要": "B",
                "媒体报道": "C"}
 
 
-def evidence_grade(kind: str, original: str, original_url: str) -> str:
+# Sites of the publishers themselves, of state media and of state bodies: a page there is not a mirror.
+OFFICIAL_DOMAINS = ("gov.cn", "tibet.cn", "xzxw.com", "chinatibetnews.com", "news.cn", "xinhuanet.com",
+                    "people.com.cn", "people.cn", "chinanews.com", "chinanews.com.cn", "ecns.cn", "cctv.com",
+                    "cctv.cn", "cnr.cn", "chinadaily.com.cn", "gmw.cn", "china.org.cn", "cri.cn", "ce.cn",
+                    "youth.cn", "jyb.cn", "chinawater.com.cn", "stats.gov.cn",
+                    "tibetol.cn", "ctibet.com")  # 中国藏学研究中心; 西藏人民广播电台
+
+
+def is_official(url: str) -> bool:
+    """Whether a page is on a publisher's own site, a state medium's or a state body's."""
+    host = url.split("//", 1)[-1].split("/", 1)[0].split(":")[0].lower()
+    return any(host == d or host.endswith("." + d) for d in OFFICIAL_DOMAINS)
+
+
+def evidence_grade(kind: str, original: str, original_url: str, url: str = "") -> str:
     """The grade of a source (:data:`GRADES`): what kind of publication the figure comes from, or D when it
-    was read only on a reprint whose original page was not located."""
-    if original == "转载" and not original_url:
+    was read only on a mirror or aggregator (a reprint off the official sites) whose original page was not
+    located.  A reprint by a state medium (a tibet.cn page of a 西藏日报 article) is graded by its kind."""
+    if original == "转载" and not original_url and not is_official(url):
         return "D"
     return GRADE_KINDS[kind]
 
@@ -372,8 +387,8 @@ def typed(frames: dict[str, pd.DataFrame], data_dir: Path | str = DATA_DIR, read
     f["main_indicators"] = _to_numeric(f["main_indicators"], ["plan_change"])
     f["conflicts"] = _to_numeric(f["conflicts"], ["year"], integer=True)
     src = f["sources"]
-    src["grade"] = [evidence_grade(k, o, u) for k, o, u in zip(src["kind"], src["original"], src["original_url"],
-                                                                strict=True)]
+    src["grade"] = [evidence_grade(k, o, ou, u) for k, o, ou, u in
+                    zip(src["kind"], src["original"], src["original_url"], src["url"], strict=True)]
     f["observations"]["grade"] = f["observations"]["source_id"].map(dict(zip(src["source_id"], src["grade"],
                                                                             strict=True))).fillna("")
     f["targets"] = _to_numeric(f["targets"], ["part", "chapter", "box", "baseline_year", "target_year"], integer=True)

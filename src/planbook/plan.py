@@ -15,16 +15,9 @@ from planbook import assess as A
 from planbook import fmt, inputs
 from planbook import outlook as O
 from planbook.chapter import COMPARISONS, Chapter, anchor, undertaking_progress
-from planbook.data import CATEGORIES, GRADES, MAIN, UNDERTAKING, Dataset
+from planbook.data import CATEGORIES, GRADES, MAIN, UNDERTAKING, Dataset, is_official
 from planbook.markup import Block, cite, esc, grade_tag, status_badge, table
 from planbook.paths import DATA_DIR
-
-# Domains whose pages are the publishers' own (or state bodies'): how many figures a reader can follow there.
-OFFICIAL_DOMAINS = ("gov.cn", "tibet.cn", "xzxw.com", "chinatibetnews.com", "news.cn", "xinhuanet.com",
-                    "people.com.cn", "people.cn", "chinanews.com", "chinanews.com.cn", "ecns.cn", "cctv.com",
-                    "cctv.cn", "cnr.cn", "chinadaily.com.cn", "gmw.cn", "china.org.cn", "cri.cn", "ce.cn",
-                    "youth.cn", "jyb.cn", "chinawater.com.cn", "stats.gov.cn",
-                    "tibetol.cn", "ctibet.com")  # 中国藏学研究中心; 西藏人民广播电台
 
 STATUS_COLUMNS = [f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}" for st in A.STATUSES]
 
@@ -327,7 +320,7 @@ class Plan:
             rows.append({"等级": grade_tag(g), "含义": esc(meaning), "观测值": str(n),
                          "占比": esc(fmt.number(round(100 * n / len(obs), 1), "%")) if len(obs) else "—"})
         first = [src.at[s, "original_url"] or src.at[s, "url"] for s in obs["source_id"]]
-        official = sum(1 for u in first if _official(u))
+        official = sum(1 for u in first if is_official(u))
         b.glue("n_official_first", official).glue("share_official_first", round(100 * official / len(obs), 1))
         b.glue("n_original_url", int((self.ds.sources["original_url"] != "").sum()))
         b.glue("n_url_warning", int((self.ds.sources["url_warning"] != "").sum()))
@@ -386,7 +379,3 @@ class Plan:
                             caption="全部数据来源（先列原发布者与原文链接，所见转载页列后）",
                             cls="pb-table pb-sources"))
 
-
-def _official(url: str) -> bool:
-    host = url.split("//", 1)[-1].split("/", 1)[0].split(":")[0].lower()
-    return any(host == d or host.endswith("." + d) for d in OFFICIAL_DOMAINS)
