@@ -39,6 +39,15 @@ DOWNLOAD_COLUMNS = ["target_id", "name_zh", "name_en", "kind", "comparator", "un
                     "source_url", "source_original_url", "source_url_warning"]
 
 
+def relative_gap(a: dict) -> float:
+    """The final gap as a share of what the target asked (the target rate, or the goal level); 0 if none."""
+    if fmt.missing(a.get("gap")):
+        return 0.0
+    rate = a["method"] in ("mean_of_rates", "cagr_of_levels")
+    base = a["required_rate"] if rate else a["goal_value"]
+    return float(a["gap"]) / (abs(float(base)) if not fmt.missing(base) and float(base) else 1.0)
+
+
 def anchor(target_id: str) -> str:
     """The id of a target's detail on its chapter page."""
     return f"pb-t-{target_id}"
@@ -213,25 +222,15 @@ class Chapter:
             if a is not None:
                 rows.append((r, a))
         done = [(r, a) for r, a in rows if a["status"] == "achieved"]
-        if done:
-            done.sort(key=lambda x: (x[1]["final_2025"] != "met", -(x[1]["gap"] if not fmt.missing(x[1]["gap"])
-                                                                      else 0) / (abs(x[1]["goal_value"]) or 1)
-                                     if not fmt.missing(x[1]["goal_value"]) else 0))
-            r, a = done[0]
+        if done:  # completed before merely ahead; then the largest margin over the goal
+            r, a = min(done, key=lambda x: (x[1]["final_2025"] != "met", -relative_gap(x[1])))
             more = f"；另有 {len(done) - 1} 项已实现或已完成" if len(done) > 1 else ""
             items.append(f"最好的结果：{self._link(r)}{esc(self.verdict_text(a, self.unit_of(r)))}"
                          f"{self._latest_clause(r, a)}{more}。")
         short = [(r, a) for r, a in rows if a["status"] in ("missed",) + A.TRAJECTORY[1:]]
-        if short:
-            def badness(x):
-                r, a = x
-                if a["status"] == "missed" and not fmt.missing(a["gap"]):
-                    base = abs(a["required_rate"]) if a["method"] in ("mean_of_rates", "cagr_of_levels") \
-                        else abs(a["goal_value"]) or 1
-                    return (0, -abs(a["gap"]) / (base or 1))
-                return (1, a["ratio"] if not fmt.missing(a["ratio"]) else 1)
-            short.sort(key=badness)
-            r, a = short[0]
+        if short:  # missed before behind; then the largest shortfall, or the slowest progress
+            r, a = min(short, key=lambda x: (0, relative_gap(x[1])) if x[1]["status"] == "missed"
+                       else (1, x[1]["ratio"] if not fmt.missing(x[1]["ratio"]) else 1))
             size = esc(self.verdict_text(a, self.unit_of(r)))
             if a["status"] != "missed" and not fmt.missing(a["ratio"]):
                 size += f"（实际进度为所需进度的{fmt.number(round(100 * a['ratio']))}%）"
