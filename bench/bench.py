@@ -107,9 +107,10 @@ def main() -> None:
         ("naive: sequential papermill + full jupyter-book build", base, "every notebook, one at a time"),
     ]
     print(f"planbook build benchmark ({os.cpu_count()} cores)\n")
-    print(f"{'step':58} {'seconds':>8}  notes")
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'step':{width}} {'seconds':>8}  notes")
     for name, secs, note in rows:
-        print(f"{name:58} {secs:8.1f}  {note}")
+        print(f"{name:{width}} {secs:8.1f}  {note}")
     print()
     print(f"full build / no-change rebuild:       {full / none:5.1f}x")
     print(f"full build / one-observation rebuild: {full / one:5.1f}x")
