@@ -1,13 +1,11 @@
 """The built book in headless Chromium with every request outside the book blocked."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("PLANBOOK_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+from planbook.pdf import CHROMIUM, CHROMIUM_ARGS, offline_guard
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = pytest.mark.browser
@@ -20,25 +18,14 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make system-deps` (Debian package chromium)")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
 
 def _open(browser, url, width=1280):
     page = browser.new_page(viewport={"width": width, "height": 900})
-    blocked, errors = [], []
-
-    def route(r):
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    blocked, errors = offline_guard(page)
     page.goto(url)
     page.wait_for_load_state("load")
     return page, blocked, errors

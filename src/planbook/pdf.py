@@ -90,6 +90,25 @@ class Result:
 Progress = Callable[[str, str, int, int], None]  # (phase, detail, done, total)
 
 
+def offline_guard(page) -> tuple[list[str], list[str]]:
+    """Let a Playwright page load local files only; return the lists it fills with the
+    blocked URLs and with its console and script errors."""
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return blocked, errors
+
+
 def _quiet(phase: str, detail: str, done: int, total: int) -> None:
     return None
 
@@ -484,16 +503,7 @@ def build_pdf(html_dir: Path, output: Path, root: Path | None = None, progress: 
                     page = browser.new_page(viewport={"width": int(CONTENT_WIDTH_PX), "height": 1100})
                     page.emulate_media(media="print")
 
-                    def offline(route):
-                        if route.request.url.startswith("file://"):
-                            route.continue_()
-                        else:
-                            blocked.append(route.request.url)
-                            route.abort()
-
-                    page.route("**/*", offline)
-                    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-                    page.on("pageerror", lambda e: errors.append(str(e)))
+                    blocked, errors = offline_guard(page)
                     progress("drawing charts", "loading the print document", step, total)
                     page.goto(doc.as_uri(), wait_until="load", timeout=120_000)
                     deadline = time.monotonic() + 120
