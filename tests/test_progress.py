@@ -7,7 +7,7 @@ import pytest
 from rich.console import Console
 
 from planbook import pipeline
-from planbook.progress import clock, interactive, phase, steps
+from planbook.progress import clock, interactive, phase, phases, steps
 
 
 @pytest.fixture
@@ -100,6 +100,23 @@ def test_phase(no_ci):
     with phase("building the HTML with Jupyter Book", console):
         pass
     assert "building the HTML with Jupyter Book …" in console.file.getvalue()
+
+
+def drive_phases(console: Console) -> str:
+    with phases(console) as report:
+        report("assembling", "第一篇", 1, 5)
+        report("assembling", "第二篇", 2, 5)
+        report("printing", "first pass", 4, 5)
+        report("done", "planbook.pdf", 5, 5)
+    return console.file.getvalue()
+
+
+def test_phases_print_one_line_per_phase_in_logs_and_a_bar_in_a_terminal(no_ci):
+    lines = drive_phases(plain()).splitlines()
+    assert [re.sub(r"\d+ s", "N s", x) for x in lines] == ["  assembling … (N s)", "  printing … (N s)"]
+    out = drive_phases(terminal())
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out)
+    assert "\r" in out and "assembling: 第一篇" in text and "printing: first pass" in text and "4/5" in text
 
 
 def test_clock():

@@ -10,11 +10,10 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from planbook import paths
-from planbook.progress import phase, steps
+from planbook.progress import phase, phases, steps
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Build and check the book tracking Tibet's 14th Five-Year Plan.")
@@ -111,36 +110,6 @@ def build(as_of: AsOf = 2025, jobs: Jobs = None, force: Force = False, skip_run:
     console.print(f"  open {html / 'index.html'} in a browser")
 
 
-class _PdfProgress:
-    """Progress of the PDF step: a live bar in a terminal; in a log (CI), one line per phase."""
-
-    def __init__(self) -> None:
-        self.live = console.is_terminal
-        self.phase = ""
-        self.t0 = time.perf_counter()
-        self.progress = None
-
-    def __enter__(self):
-        if self.live:
-
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeElapsedColumn(), console=console, transient=True)
-            self.progress.__enter__()
-            self.task = self.progress.add_task("PDF", total=1)
-        return self
-
-    def __call__(self, phase: str, detail: str, done: int, total: int) -> None:
-        if self.live:
-            self.progress.update(self.task, description=f"{phase}: {detail}", completed=done, total=total)
-        elif phase != self.phase and phase != "done":
-            console.print(f"  {phase} … ({time.perf_counter() - self.t0:.0f} s)", highlight=False)
-        self.phase = phase
-
-    def __exit__(self, *exc) -> None:
-        if self.progress is not None:
-            self.progress.__exit__(*exc)
-
-
 @app.command()
 def pdf(force: Force = False,
         output: Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False,
@@ -161,7 +130,7 @@ def pdf(force: Force = False,
         if output is None and not force and is_current(root, printed_from, print_hash):
             console.print(f"[green]✓ {target} is up to date with the HTML; nothing to print[/green]")
             return
-        with _PdfProgress() as progress:
+        with phases(console) as progress:
             result = build_pdf(html, target, root, progress=progress)
     except (PdfError, RunError) as exc:
         console.print(f"[red]✗ {exc}[/red]", highlight=False)

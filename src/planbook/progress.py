@@ -15,20 +15,29 @@ line per finished step, e.g. ``[3/13] ✓ part03 (10 left, 0:00:21 elapsed)``: n
 codes.  Steps may finish in any order (notebooks run in parallel).
 
 :func:`phase` does the same for one step of unknown length (a spinner and the elapsed time, or one
-plain line).
+plain line); :func:`phases` for a step made of named phases (the PDF edition: assembling, fonts,
+charts, printing), reported as ``report(phase, detail, done, total)``.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
 BAR = 16  # characters of the progress bar
@@ -126,3 +135,31 @@ def phase(label: str, console: Console | None = None) -> Iterator[None]:
                   transient=True) as progress:
         progress.add_task(label, total=None)
         yield
+
+
+@contextmanager
+def phases(console: Console | None = None) -> Iterator[Callable[[str, str, int, int], None]]:
+    """A step made of named phases; yields ``report(phase, detail, done, total)``.
+
+    In a terminal: a transient bar showing the phase, its detail and done/total.  Elsewhere: one plain line
+    when a new phase begins, with the seconds elapsed (the phase ``done`` prints nothing).
+    """
+    console = console or Console(stderr=True, soft_wrap=True)
+    t0, current = time.perf_counter(), [""]
+    if not interactive(console):
+        def report(name: str, detail: str, done: int, total: int) -> None:
+            if name != current[0] and name != "done":
+                console.print(f"  {name} … ({time.perf_counter() - t0:.0f} s)", markup=False, highlight=False)
+            current[0] = name
+
+        yield report
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(bar_width=BAR), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("", total=1)
+
+        def live(name: str, detail: str, done: int, total: int) -> None:
+            progress.update(task, description=escape(f"{name}: {detail}"), completed=done, total=total)
+            progress.refresh()
+
+        yield live
