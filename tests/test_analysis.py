@@ -3,6 +3,7 @@
 import pytest
 
 from planbook import analysis as N
+from planbook import assess as A
 
 
 def test_index_from_rates_compounds_and_stops_at_a_gap():
@@ -19,8 +20,10 @@ def test_growth_shortfall_against_a_required_rate():
     assert s["shortfall_pct"] < 0 and s["average"] == pytest.approx(6.08, abs=0.01)
 
 
-def test_required_levels_and_index_and_ratio():
-    req = N.required_levels(2020, 100.0, 10.0, 2022)
+def test_required_path_of_a_growth_rate_and_index_and_ratio():
+    # part 4 draws a nominal growth target's path from the assessment (10 %/yr from 100 in 2020)
+    target = {"target_year": 2022, "target_value": 10.0, "kind": "growth"}
+    req = dict(A.required_path(target, {"method": "cagr_of_levels", "baseline_year": 2020, "baseline_value": 100.0}))
     assert req == {2020: 100.0, 2021: pytest.approx(110.0), 2022: pytest.approx(121.0)}
     assert N.indexed({2018: 50.0, 2020: 25.0, 2021: 75.0}, 2018) == {2018: 100.0, 2020: 50.0, 2021: 150.0}
     assert N.indexed({2020: 25.0}, 2018) == {}

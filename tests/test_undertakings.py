@@ -3,7 +3,7 @@
 import pandas as pd
 
 from planbook.book import Chapter, Plan, Reads
-from planbook.chapter import undertaking_progress
+from planbook.chapter import coverage_row, undertaking_progress, undertaking_verdicts
 from planbook.paths import DATA_DIR
 
 
@@ -45,3 +45,20 @@ def test_coverage_by_part_and_kind_adds_up():
     assert glued["n_undertakings"] == len(plan.ds.group("undertaking"))
     assert sum(glued[f"n_undertakings_{i}"] for i in range(4)) == glued["n_undertakings"]
     assert glued["n_undertakings_evidence"] == glued["n_undertakings"] - glued["n_undertakings_3"]
+
+
+def test_verdicts_use_only_events_reported_by_the_year():
+    ds = Chapter.open(Reads(part=3), 2025, DATA_DIR).ds
+    t = ds.targets[ds.targets["target_id"] == "p03_033"]
+    by_2025 = undertaking_verdicts(t, ds.milestones, 2025).iloc[0]
+    by_2024 = undertaking_verdicts(t, ds.milestones, 2024).iloc[0]
+    assert by_2025["latest"]["status"] == "开工" and by_2025["对照"] == "超出规划要求"
+    assert by_2024["latest"]["status"] == "核准" and by_2024["latest"]["date"].startswith("2024")
+    assert undertaking_verdicts(t, ds.milestones, 2020).iloc[0]["对照"] == "暂无证据"
+
+
+def test_a_coverage_row_counts_evidence_and_comparisons():
+    t = pd.DataFrame({"对照": ["超出规划要求", "符合", "符合", "暂无证据"]})
+    row = coverage_row("类别", "水利", t)
+    assert row == {"类别": "水利", "工程数": "4", "有证据": "3", "覆盖率": "75%",
+                   "超出规划要求": "1", "符合": "2", "滞后": "0"}

@@ -24,11 +24,6 @@ def compound(start: float, rate_pct: float, years: int) -> float:
     return start * (1 + rate_pct / 100) ** years
 
 
-def required_levels(base_year: int, base_value: float, rate_pct: float, end_year: int) -> dict[int, float]:
-    """The level each year would have had at the required average growth rate."""
-    return {y: compound(base_value, rate_pct, y - base_year) for y in range(base_year, end_year + 1)}
-
-
 def index_from_rates(rates: dict[int, float], base_year: int) -> dict[int, float]:
     """An index (base year = 100) compounding the published yearly growth rates after the base year.
 

@@ -24,7 +24,7 @@ from planbook import assess as A
 from planbook import charts, fmt, inputs
 from planbook import outlook as O
 from planbook.data import CATEGORIES, MAIN, PART, REVIEW, Dataset
-from planbook.markup import Block, cite, esc, grade_tag, status_badge, table
+from planbook.markup import Block, cite, esc, grade_tag, sources_table, status_badge, table
 from planbook.paths import DATA_DIR
 
 PLACED = "placed"
@@ -70,6 +70,40 @@ def undertaking_progress(events: pd.DataFrame, goal_status: str) -> tuple[dict |
         lambda v: MILESTONE_ORDER.index(v) if v in MILESTONE_ORDER else v)).iloc[-1].to_dict()
     asked = STAGE[goal_status]
     return latest, "超出规划要求" if stage > asked else "符合" if stage == asked else "滞后"
+
+
+def events_until(milestones: pd.DataFrame, as_of_year: int) -> pd.DataFrame:
+    """The undertaking events reported up to ``as_of_year`` (by the year of their date)."""
+    if milestones.empty:
+        return milestones
+    return milestones[milestones["date"].str[:4].astype(int) <= as_of_year]
+
+
+def undertaking_verdicts(undertakings: pd.DataFrame, milestones: pd.DataFrame, as_of_year: int) -> pd.DataFrame:
+    """The undertakings with the latest event reported by ``as_of_year`` (column ``latest``: a dict, or None)
+    and how it compares with the plan's ask (column ``对照``, one of :data:`COMPARISONS`)."""
+    ms = events_until(milestones, as_of_year)
+    found = [undertaking_progress(ms[ms["target_id"] == r["target_id"]], r["goal_status"])
+             for r in undertakings.to_dict("records")]
+    return undertakings.assign(latest=[f[0] for f in found], 对照=[f[1] for f in found])
+
+
+COVERAGE_COLUMNS = ["工程数", "有证据", "覆盖率", *COMPARISONS[:3]]
+
+
+def coverage_row(key: str, label: str, undertakings: pd.DataFrame) -> dict:
+    """One row of a coverage table: how many of ``undertakings`` (from :func:`undertaking_verdicts`) have
+    dated evidence, and how many are ahead of, in line with and behind the plan's ask."""
+    n, have = len(undertakings), int((undertakings["对照"] != "暂无证据").sum())
+    row = {key: esc(label), "工程数": str(n), "有证据": str(have),
+           "覆盖率": esc(fmt.number(round(100 * have / n), "%")) if n else "—"}
+    row.update({c: str(int((undertakings["对照"] == c).sum())) for c in COMPARISONS[:3]})
+    return row
+
+
+def coverage_table(key: str, rows: list[dict], caption: str) -> str:
+    """Rows of :func:`coverage_row` as a table whose first column is ``key``."""
+    return table(rows, [key, *COVERAGE_COLUMNS], caption=caption, cls="pb-table pb-coverage")
 
 
 class Chapter:
@@ -452,25 +486,29 @@ class Chapter:
         return "".join(bits)
 
     # ---- undertakings -------------------------------------------------------------------------------
-    def events(self, target_id: str) -> pd.DataFrame:
-        r = self.ds.milestones[self.ds.milestones["target_id"] == target_id]
-        return r[r["date"].str[:4].astype(int) <= self.as_of_year] if not r.empty else r
+    def events(self, target_id: str | None = None) -> pd.DataFrame:
+        """The reported events of one undertaking, or of all this part's (None), up to the chapter's year."""
+        ids = [target_id] if target_id is not None else self.milestone_targets["target_id"]
+        return events_until(self.ds.milestones[self.ds.milestones["target_id"].isin(ids)], self.as_of_year)
+
+    @cached_property
+    def undertakings(self) -> pd.DataFrame:
+        """The part's undertakings with their latest event and the comparison with the plan's ask."""
+        return undertaking_verdicts(self.milestone_targets, self.ds.milestones, self.as_of_year)
 
     def milestone_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(COMPARISONS, 0)
-        for t in self.milestone_targets.to_dict("records"):
-            counts[undertaking_progress(self.events(t["target_id"]), t["goal_status"])[1]] += 1
-        return counts
+        counts = self.undertakings["对照"].value_counts()
+        return {c: int(counts.get(c, 0)) for c in COMPARISONS}
 
     def milestones(self) -> Block:
         """Each named undertaking: what the plan asked by its year, the latest reported event, and how that
         compares (超出规划要求 / 符合 / 滞后 / 暂无证据)."""
-        m = self.milestone_targets
+        m = self.undertakings
         if m.empty:
             return Block().md("本篇没有列出具名的重大工程。")
         rows = []
         for t in m.to_dict("records"):
-            latest, verdict = undertaking_progress(self.events(t["target_id"]), t["goal_status"])
+            latest, verdict = t["latest"], t["对照"]
             if latest is None:
                 event = "暂无公开进展"
             else:
@@ -504,12 +542,8 @@ class Chapter:
         src = self.used_sources()
         if src.empty:
             return Block().md("本篇暂未引用统计来源。")
-        rows = [{"编号": esc(s["source_id"]), "来源（原发布者、标题、日期）": cite(s), "等级": grade_tag(s["grade"]),
-                 "类型": esc(s["kind"])} for s in src.to_dict("records")]
         return Block().html('<div id="pb-sources" class="pb-anchor"></div>').html(
-            table(rows, ["编号", "来源（原发布者、标题、日期）", "等级", "类型"],
-                                  caption="本篇数据来源（先列原发布者与原文链接，转载页列后）",
-                                  cls="pb-table pb-sources"))
+            sources_table(src.to_dict("records"), caption="本篇数据来源（先列原发布者与原文链接，所见转载页列后）"))
 
     def data(self) -> pd.DataFrame:
         """The chapter's targets, each with every observation of its series and the source of each figure."""

@@ -72,6 +72,14 @@ def cite(src: dict) -> str:
     return f"{first}；{copy}"
 
 
+def sources_table(sources: list[dict], caption: str) -> str:
+    """Sources as a table: id, the citation (:func:`cite`), the evidence grade and the kind of source."""
+    rows = [{"编号": esc(s["source_id"]), "来源（原发布者、标题、日期）": cite(s), "等级": grade_tag(s["grade"]),
+             "类型": esc(s["kind"])} for s in sources]
+    columns = ["编号", "来源（原发布者、标题、日期）", "等级", "类型"]
+    return table(rows, columns, caption=caption, cls="pb-table pb-sources")
+
+
 class Glue:
     """A value for the prose ({glue:text}`name`), glued with myst-nb when displayed."""
 

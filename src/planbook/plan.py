@@ -14,9 +14,9 @@ import pandas as pd
 from planbook import assess as A
 from planbook import fmt, inputs
 from planbook import outlook as O
-from planbook.chapter import COMPARISONS, Chapter, anchor, undertaking_progress
+from planbook.chapter import COMPARISONS, Chapter, anchor, coverage_row, coverage_table, undertaking_verdicts
 from planbook.data import CATEGORIES, GRADES, MAIN, UNDERTAKING, Dataset, is_official
-from planbook.markup import Block, cite, esc, grade_tag, status_badge, table
+from planbook.markup import Block, cite, esc, grade_tag, sources_table, status_badge, table
 from planbook.paths import DATA_DIR
 
 STATUS_COLUMNS = [f"{A.STATUS_SYMBOL[st]} {A.STATUS_ZH[st]}" for st in A.STATUSES]
@@ -339,33 +339,16 @@ class Plan:
 
     def milestone_coverage(self) -> Block:
         """Undertakings with dated evidence, by part and by kind, with the comparison against the plan's ask."""
-        t = self.ds.group(UNDERTAKING)
-        ms = self.ds.milestones
-        ms = ms[ms["date"].str[:4].astype(int) <= self.as_of_year]
-        verdicts = {}
-        for r in t.to_dict("records"):
-            verdicts[r["target_id"]] = undertaking_progress(ms[ms["target_id"] == r["target_id"]],
-                                                            r["goal_status"])[1]
-        t = t.assign(对照=t["target_id"].map(verdicts))
-
-        def row(label: str, sub: pd.DataFrame) -> dict:
-            n, have = len(sub), int((sub["对照"] != "暂无证据").sum())
-            out = {"": label, "工程数": str(n), "有证据": str(have),
-                   "覆盖率": esc(fmt.number(round(100 * have / n), "%")) if n else "—"}
-            out.update({c: str(int((sub["对照"] == c).sum())) for c in COMPARISONS[:3]})
-            return out
-        by_part = [row(f"第{fmt.zh_number(p)}篇", t[t["part"] == p]) for p in sorted(t["part"].unique())]
-        by_part.append(row("合计", t))
+        t = undertaking_verdicts(self.ds.group(UNDERTAKING), self.ds.milestones, self.as_of_year)
+        by_part = [coverage_row("篇", f"第{fmt.zh_number(p)}篇", t[t["part"] == p]) for p in sorted(t["part"].unique())]
+        by_part.append(coverage_row("篇", "合计", t))
         kinds = t.groupby("project_type").size().sort_values(ascending=False).index
-        by_kind = [row(k, t[t["project_type"] == k]) for k in kinds]
-        cols = ["", "工程数", "有证据", "覆盖率", *COMPARISONS[:3]]
+        by_kind = [coverage_row("类别", k, t[t["project_type"] == k]) for k in kinds]
         b = Block().glue("n_undertakings", len(t)).glue("n_undertakings_evidence", int((t["对照"] != "暂无证据").sum()))
-        for c in COMPARISONS:
-            b.glue(f"n_undertakings_{COMPARISONS.index(c)}", int((t["对照"] == c).sum()))
-        return (b.html(table([{**r, "篇": r.pop("")} for r in by_part], ["篇", *cols[1:]],
-                             caption="具名工程的进展证据：按篇"))
-                .html(table([{**r, "类别": r.pop("")} for r in by_kind], ["类别", *cols[1:]],
-                            caption="具名工程的进展证据：按工程类别")))
+        for i, c in enumerate(COMPARISONS):
+            b.glue(f"n_undertakings_{i}", int((t["对照"] == c).sum()))
+        return (b.html(coverage_table("篇", by_part, caption="具名工程的进展证据：按篇"))
+                .html(coverage_table("类别", by_kind, caption="具名工程的进展证据：按工程类别")))
 
     def sources_overview(self) -> Block:
         src, obs = self.ds.sources, self.ds.observations
@@ -373,9 +356,6 @@ class Plan:
         b.glue("n_reprints", int((src["original"] == "转载").sum()))
         b.glue("n_year_inferred", int(obs["year_inferred"].sum()))
         b.glue("n_qualified", int((obs["qualifier"] != "").sum()))
-        rows = [{"编号": esc(s["source_id"]), "来源（原发布者、标题、日期）": cite(s), "等级": grade_tag(s["grade"]),
-                 "类型": esc(s["kind"])} for s in src.sort_values(["published", "source_id"]).to_dict("records")]
-        return b.html(table(rows, ["编号", "来源（原发布者、标题、日期）", "等级", "类型"],
-                            caption="全部数据来源（先列原发布者与原文链接，所见转载页列后）",
-                            cls="pb-table pb-sources"))
+        return b.html(sources_table(src.sort_values(["published", "source_id"]).to_dict("records"),
+                                    caption="全部数据来源（先列原发布者与原文链接，所见转载页列后）"))
 
